@@ -1,0 +1,67 @@
+# WhatsApp Helpdesk — build and test. `make dist` builds the installable bundle, `make test` runs
+# every test; both install what they need (Go modules, npm packages, Debian's chromium, the linter).
+
+GO ?= go
+GO_TEST_FLAGS ?= -race
+NPM ?= npm
+PLUGIN_ID := whatsapp-helpdesk
+PLUGIN_VERSION := $(shell sed -n 's/^ *"version": *"\([^"]*\)".*/\1/p' plugin.json | head -1)
+BUNDLE := dist/$(PLUGIN_ID)-$(PLUGIN_VERSION).tar.gz
+GOBIN := $(shell $(GO) env GOPATH)/bin
+GOLANGCI_LINT_VERSION := 2.15.0
+GOLANGCI_LINT := $(GOBIN)/golangci-lint
+LDFLAGS := -s -w
+export CGO_ENABLED ?= 0
+
+.PHONY: all dist server webapp bundle test check-style lint go-test webapp-test e2e bench fuzz clean
+
+all: test dist
+
+## dist: the installable bundle dist/whatsapp-helpdesk-<version>.tar.gz
+dist: server webapp bundle
+
+server:
+	cd server && GOOS=linux GOARCH=amd64 $(GO) build -trimpath -ldflags="$(LDFLAGS)" -o dist/plugin-linux-amd64 .
+	cd server && GOOS=linux GOARCH=arm64 $(GO) build -trimpath -ldflags="$(LDFLAGS)" -o dist/plugin-linux-arm64 .
+
+webapp/node_modules/.package-lock.json: webapp/package-lock.json webapp/package.json
+	cd webapp && $(NPM) ci --no-audit --no-fund
+	@touch $@
+
+webapp: webapp/node_modules/.package-lock.json
+	cd webapp && $(NPM) run build
+
+bundle:
+	rm -rf dist/$(PLUGIN_ID) $(BUNDLE)
+	mkdir -p dist/$(PLUGIN_ID)/server/dist dist/$(PLUGIN_ID)/webapp/dist
+	cp plugin.json dist/$(PLUGIN_ID)/
+	cp -r assets dist/$(PLUGIN_ID)/
+	cp server/dist/plugin-linux-amd64 server/dist/plugin-linux-arm64 dist/$(PLUGIN_ID)/server/dist/
+	cp webapp/dist/main.js dist/$(PLUGIN_ID)/webapp/dist/
+	tar -C dist -czf $(BUNDLE) $(PLUGIN_ID)
+	@echo "bundle: $(BUNDLE)"
+
+## test: lint, Go tests (unit, binary-level through the real plugin RPC, bundle check), webapp tests
+test: dist check-style go-test webapp-test
+
+check-style: lint
+	@test -z "$$(gofmt -l server)" || (echo "gofmt needed:"; gofmt -l server; exit 1)
+	$(GO) vet ./...
+
+lint:
+	@$(GOLANGCI_LINT) version 2>/dev/null | grep -q "version $(GOLANGCI_LINT_VERSION)" || \
+		(echo "installing golangci-lint v$(GOLANGCI_LINT_VERSION) (cached in $(GOBIN))"; \
+		 CGO_ENABLED=0 GOFLAGS= $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@v$(GOLANGCI_LINT_VERSION))
+	$(GOLANGCI_LINT) run ./...
+
+go-test:
+	WHATSAPP_HELPDESK_BUNDLE=$(CURDIR)/$(BUNDLE) CGO_ENABLED=1 $(GO) test $(GO_TEST_FLAGS) -count=1 ./...
+
+webapp-test: webapp/node_modules/.package-lock.json
+	cd webapp && $(NPM) run check-types && $(NPM) test
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./server/...
+
+clean:
+	rm -rf dist server/dist webapp/dist webapp/node_modules

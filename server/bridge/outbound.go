@@ -1,0 +1,322 @@
+package bridge
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/mattermost/mattermost/server/public/model"
+	"github.com/mattermost/mattermost/server/public/plugin"
+	"github.com/pkg/errors"
+
+	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/format"
+	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/helpdesk"
+	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/l10n"
+	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/metrics"
+	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/store"
+	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/whatsapp"
+)
+
+// Props of outbound posts.
+const (
+	PropStatus   = "wa_status"
+	PropWAMIDs   = "wa_wamids"
+	PropKind     = "wa_kind"
+	PropFailure  = "wa_error"
+	BizPostTag   = "mm:post:"
+	KindAgent    = "agent"
+	KindStart    = "start"
+	KindEnd      = "end"
+	KindMacro    = "macro"
+	KindHSM      = "hsm"
+	KindQueue    = "queue_entry"
+	KindOffline  = "agents_offline"
+	StatusSent   = "sent"
+	StatusFailed = "failed"
+)
+
+// Refusals of a send, each told to the agent before anything reaches WhatsApp.
+var (
+	ErrWindowClosed = errors.New("the 24-hour customer-service window is closed")
+	ErrClosed       = errors.New("the conversation is closed")
+)
+
+// Outbound sends to customers: agents' posts, plugin messages (start, end, macros) and HSMs.
+// Every send passes the same checks: 24-hour window for free-form messages, then credits.
+type Outbound struct {
+	API           plugin.API
+	BotUserID     string
+	Conversations *helpdesk.Conversations
+	People        *helpdesk.People
+	Credits       *helpdesk.Credits
+	Texts         *l10n.Translator
+	Now           func() time.Time
+	NotePrefix    func() string
+	RouteForGroup func(group string) (Route, error)
+	// CreditsChanged is told about the balance after every debit (websocket events, warnings).
+	CreditsChanged func(helpdesk.CreditBalance)
+	// Count records sends and failures (metrics).
+	Count func(name string, reason ...string)
+}
+
+// Delivery describes why a message is sent, for the ledger and the checks.
+type Delivery struct {
+	Kind     string
+	AgentID  string
+	Template string
+	// FreeForm messages need the 24-hour window; templates do not.
+	FreeForm bool
+}
+
+// target resolves the route and customer of a conversation.
+func (o *Outbound) target(conv *helpdesk.Conversation) (Route, *helpdesk.Person, error) {
+	route, err := o.RouteForGroup(conv.Group)
+	if err != nil {
+		return Route{}, nil, err
+	}
+	person, err := o.People.Get(conv.PersonID)
+	if err != nil {
+		return Route{}, nil, err
+	}
+	if person.WaID == "" && person.Phone == "" {
+		return Route{}, nil, errors.New("the customer has no WhatsApp number on record")
+	}
+	return route, person, nil
+}
+
+func recipient(p *helpdesk.Person) string {
+	if p.WaID != "" {
+		return p.WaID
+	}
+	return p.Phone
+}
+
+// check refuses what must not be sent at all.
+func (o *Outbound) check(conv *helpdesk.Conversation, d Delivery) error {
+	if conv.State == helpdesk.StateClosed && d.Kind != KindEnd {
+		return ErrClosed
+	}
+	if d.FreeForm && !conv.WindowOpen(o.Now()) {
+		return ErrWindowClosed
+	}
+	return nil
+}
+
+// sendOne sends one message with a reserved credit: debited when the Graph API accepts it,
+// released when it refuses.
+func (o *Outbound) sendOne(ctx context.Context, route Route, conv *helpdesk.Conversation, msg whatsapp.OutMessage, d Delivery) (whatsapp.SendResult, error) {
+	if err := o.Credits.Reserve(); err != nil {
+		return whatsapp.SendResult{}, err
+	}
+	res, err := route.Graph.Send(ctx, msg)
+	if err != nil {
+		reason := "error"
+		if ge, ok := whatsapp.AsGraphError(err); ok {
+			reason = strconv.Itoa(ge.Code)
+		}
+		o.count(metrics.SendFailed, reason)
+		if relErr := o.Credits.Release(); relErr != nil {
+			o.API.LogWarn("Could not release a reserved credit", "error", relErr.Error())
+		}
+		return res, err
+	}
+	o.count(metrics.Sent, d.Kind)
+	o.count(metrics.Credits)
+	balance, err := o.Credits.Commit(helpdesk.LedgerEntry{ConversationID: conv.ID, AgentID: d.AgentID, Kind: d.Kind, WAMID: res.MessageID, Template: d.Template})
+	if err != nil {
+		o.API.LogError("Could not record a debited credit", "wamid", res.MessageID, "error", err.Error())
+	} else if o.CreditsChanged != nil {
+		o.CreditsChanged(balance)
+	}
+	return res, nil
+}
+
+func (o *Outbound) count(name string, reason ...string) {
+	if o.Count != nil {
+		o.Count(name, reason...)
+	}
+}
+
+// SendNotice sends a plugin-authored text (start, end, macro, queue entry, agents offline) and
+// shows it in the conversation channel. Nothing is posted when a check refuses it.
+func (o *Outbound) SendNotice(ctx context.Context, conv *helpdesk.Conversation, text string, d Delivery) error {
+	d.FreeForm = true
+	if err := o.check(conv, d); err != nil {
+		return err
+	}
+	route, person, err := o.target(conv)
+	if err != nil {
+		return err
+	}
+	body := format.ToWhatsApp(text)
+	post := &model.Post{UserId: o.BotUserID, ChannelId: conv.ChannelID, Message: text}
+	return o.deliverPost(ctx, route, conv, post, []whatsapp.OutMessage{whatsapp.NewOutText(recipient(person), body)}, d)
+}
+
+// SendTemplate sends an HSM and shows it in the conversation channel. Templates are allowed
+// outside the 24-hour window.
+func (o *Outbound) SendTemplate(ctx context.Context, conv *helpdesk.Conversation, build func(to string) (whatsapp.OutMessage, error), preview string, d Delivery) error {
+	d.Kind, d.FreeForm = KindHSM, false
+	if err := o.check(conv, d); err != nil {
+		return err
+	}
+	route, person, err := o.target(conv)
+	if err != nil {
+		return err
+	}
+	msg, err := build(recipient(person))
+	if err != nil {
+		return err
+	}
+	post := &model.Post{UserId: o.BotUserID, ChannelId: conv.ChannelID, Message: preview}
+	return o.deliverPost(ctx, route, conv, post, []whatsapp.OutMessage{msg}, d)
+}
+
+// deliverPost creates a plugin post, sends its messages and records the result on it.
+func (o *Outbound) deliverPost(ctx context.Context, route Route, conv *helpdesk.Conversation, post *model.Post, msgs []whatsapp.OutMessage, d Delivery) error {
+	post.AddProp(PropOrigin, OriginWhatsApp)
+	post.AddProp(PropDirection, "outbound")
+	post.AddProp(PropKind, d.Kind)
+	post.AddProp(PropConversation, conv.ID)
+	if d.AgentID != "" {
+		post.AddProp("wa_agent_id", d.AgentID)
+	}
+	// With no credits left nothing is posted or sent.
+	balance, err := o.Credits.Balance()
+	if err != nil {
+		return err
+	}
+	if balance.Balance <= 0 {
+		return helpdesk.ErrNoCredits
+	}
+	created, appErr := o.API.CreatePost(post)
+	if appErr != nil {
+		return errors.Wrap(appErr, "failed to post the message")
+	}
+	return o.sendForPost(ctx, route, conv, created, msgs, d)
+}
+
+// sendForPost sends msgs on behalf of post and records wamids and status on it. The first
+// failure stops the rest and is reported in the post's thread.
+func (o *Outbound) sendForPost(ctx context.Context, route Route, conv *helpdesk.Conversation, post *model.Post, msgs []whatsapp.OutMessage, d Delivery) error {
+	var wamids []string
+	var sendErr error
+	for _, msg := range msgs {
+		msg.BizOpaque = BizPostTag + post.Id
+		res, err := o.sendOne(ctx, route, conv, msg, d)
+		if err != nil {
+			sendErr = err
+			break
+		}
+		wamids = append(wamids, res.MessageID)
+		if err := store.SetJSON(o.People.KV, store.OutboundKey(res.MessageID), post.Id); err != nil {
+			o.API.LogWarn("Could not map a sent message to its post", "wamid", res.MessageID, "error", err.Error())
+		}
+	}
+	o.setPostDelivery(post.Id, wamids, sendErr)
+	if sendErr != nil && len(wamids) == 0 {
+		return sendErr
+	}
+	if sendErr != nil {
+		o.replyFailure(post, o.describe(o.Texts.ForServer(), sendErr))
+	}
+	return nil
+}
+
+// setPostDelivery records the result of a send on its post.
+func (o *Outbound) setPostDelivery(postID string, wamids []string, failure error) {
+	if _, err := o.refreshPostDelivery(postID, wamids, failure); err != nil {
+		o.API.LogWarn("Could not record a post's delivery", "post_id", postID, "error", err.Error())
+	}
+}
+
+// replyFailure adds a bot reply in the post's thread so the failure is visible everywhere.
+func (o *Outbound) replyFailure(post *model.Post, text string) {
+	root := post.Id
+	if post.RootId != "" {
+		root = post.RootId
+	}
+	reply := &model.Post{UserId: o.BotUserID, ChannelId: post.ChannelId, RootId: root, Message: "⚠️ " + text}
+	reply.AddProp(PropOrigin, OriginWhatsApp)
+	reply.AddProp(PropKind, "delivery_failure")
+	if _, appErr := o.API.CreatePost(reply); appErr != nil {
+		o.API.LogError("Could not report a delivery failure", "post_id", post.Id, "error", appErr.Error())
+	}
+}
+
+// describe turns a send error into the sentence an agent reads.
+func (o *Outbound) describe(l *l10n.Localizer, err error) string {
+	t := func(id string, data map[string]any) string { return o.Texts.T(l, id, data) }
+	switch {
+	case errors.Is(err, ErrWindowClosed):
+		return t("outbound.window_closed", nil)
+	case errors.Is(err, helpdesk.ErrNoCredits):
+		return t("outbound.no_credits", nil)
+	case errors.Is(err, ErrClosed):
+		return t("outbound.conversation_closed", nil)
+	case errors.Is(err, whatsapp.ErrUnsupportedMedia), errors.Is(err, whatsapp.ErrMediaTooLarge):
+		return t("outbound.bad_file", map[string]any{"Reason": err.Error()})
+	case errors.Is(err, helpdesk.ErrNotOnline):
+		return t("error.not_online", map[string]any{"Detail": err.Error()})
+	case errors.Is(err, helpdesk.ErrNotFound):
+		return t("error.not_found", map[string]any{"Detail": err.Error()})
+	case errors.Is(err, helpdesk.ErrForbidden):
+		return t("error.forbidden", map[string]any{"Detail": err.Error()})
+	case errors.Is(err, helpdesk.ErrConflict):
+		return t("error.conflict", map[string]any{"Detail": err.Error()})
+	case errors.Is(err, helpdesk.ErrInvalid), errors.Is(err, whatsapp.ErrInvalidMessage):
+		return t("error.invalid", map[string]any{"Detail": err.Error()})
+	}
+	var paramErr *whatsapp.TemplateParamError
+	if errors.As(err, &paramErr) {
+		return t("hsm.params", map[string]any{"Detail": paramErr.Error()})
+	}
+	if ge, ok := whatsapp.AsGraphError(err); ok {
+		if ge.IsAuth() {
+			return t("outbound.auth", map[string]any{"Code": ge.Code})
+		}
+		return t("outbound.graph_error", map[string]any{"Code": ge.Code, "Reason": ge.Title()})
+	}
+	return t("outbound.failed", map[string]any{"Reason": err.Error()})
+}
+
+// Describe is describe in an agent's locale.
+func (o *Outbound) Describe(userID string, err error) string {
+	return o.describe(o.Texts.ForUser(userID), err)
+}
+
+// MarkRead marks the customer's latest message read on WhatsApp (blue ticks for all before it).
+func (o *Outbound) MarkRead(ctx context.Context, conv *helpdesk.Conversation) {
+	if conv.ChannelID == "" {
+		return
+	}
+	posts, appErr := o.API.GetPostsForChannel(conv.ChannelID, 0, 30)
+	if appErr != nil {
+		return
+	}
+	for _, id := range posts.Order {
+		p := posts.Posts[id]
+		if dir, _ := p.GetProp(PropDirection).(string); dir != "inbound" {
+			continue
+		}
+		wamid, _ := p.GetProp(PropWAMID).(string)
+		if wamid == "" {
+			continue
+		}
+		route, err := o.RouteForGroup(conv.Group)
+		if err != nil {
+			return
+		}
+		if err := route.Graph.MarkRead(ctx, wamid); err != nil {
+			o.API.LogWarn("Could not mark the customer's messages read", "conversation_id", conv.ID, "error", err.Error())
+		}
+		return
+	}
+}
+
+// isInternalNote reports whether an agent's post stays inside Mattermost.
+func (o *Outbound) isInternalNote(message string) bool {
+	prefix := o.NotePrefix()
+	return prefix != "" && strings.HasPrefix(strings.TrimSpace(message), prefix)
+}

@@ -1,0 +1,240 @@
+package main
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"net/url"
+	"regexp"
+	"strings"
+
+	"github.com/pkg/errors"
+
+	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/helpdesk"
+)
+
+// configuration mirrors plugin.json's settings_schema. It is treated as immutable: a change swaps
+// the whole value under the plugin's lock.
+type configuration struct {
+	AccessToken        string
+	PhoneNumberID      string
+	BusinessAccountID  string
+	AppSecret          string
+	WebhookVerifyToken string
+	GraphAPIBaseURL    string
+	GraphAPIVersion    string
+	MessagesPerSecond  float64
+
+	TeamName                 string
+	QueueChannelName         string
+	AutoDistribution         bool
+	MaxConversationsPerAgent int
+	QueueEntryMessage        string
+	StartMessage             string
+	EndMessage               string
+	AgentsOfflineMessage     string
+	CreditsGranted           int
+	LowCreditThreshold       int
+	InternalNotePrefix       string
+	ChatGroups               string
+}
+
+func (c *configuration) Clone() *configuration {
+	clone := *c
+	return &clone
+}
+
+var (
+	graphVersionPattern = regexp.MustCompile(`^v\d+\.\d+$`)
+	channelNamePattern  = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
+)
+
+// applyDefaults fills what an admin may leave empty; the System Console does not always store
+// plugin.json defaults before the first save.
+func (c *configuration) applyDefaults() {
+	if c.GraphAPIBaseURL == "" {
+		c.GraphAPIBaseURL = "https://graph.facebook.com"
+	}
+	c.GraphAPIBaseURL = strings.TrimRight(c.GraphAPIBaseURL, "/")
+	if c.GraphAPIVersion == "" {
+		c.GraphAPIVersion = "v25.0"
+	}
+	if c.QueueChannelName == "" {
+		c.QueueChannelName = "whatsapp-queue"
+	}
+	if c.MaxConversationsPerAgent <= 0 {
+		c.MaxConversationsPerAgent = 5
+	}
+	if c.MessagesPerSecond <= 0 {
+		c.MessagesPerSecond = 20
+	}
+	if c.InternalNotePrefix == "" {
+		c.InternalNotePrefix = "//"
+	}
+}
+
+// validate reports settings that are wrong (as opposed to merely missing): the plugin keeps
+// running and says exactly what to fix.
+func (c *configuration) validate() error {
+	var problems []string
+	if u, err := url.Parse(c.GraphAPIBaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		problems = append(problems, "Graph API base URL must be an http(s) URL")
+	}
+	if !graphVersionPattern.MatchString(c.GraphAPIVersion) {
+		problems = append(problems, "Graph API version must look like v25.0")
+	}
+	if !channelNamePattern.MatchString(c.QueueChannelName) {
+		problems = append(problems, "queue channel must be a channel name as in its URL (lowercase letters, digits, - and _)")
+	}
+	if c.CreditsGranted < 0 || c.LowCreditThreshold < 0 {
+		problems = append(problems, "credits and the low-credit threshold cannot be negative")
+	}
+	if _, err := c.groups(); err != nil {
+		problems = append(problems, err.Error())
+	}
+	if len(problems) > 0 {
+		return errors.New("invalid WhatsApp Helpdesk settings: " + strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+// missing lists the settings without which the plugin cannot serve WhatsApp at all.
+func (c *configuration) missing() []string {
+	var out []string
+	for _, s := range []struct{ name, value string }{
+		{"access token", c.AccessToken},
+		{"phone number ID", c.PhoneNumberID},
+		{"app secret", c.AppSecret},
+		{"team", c.TeamName},
+	} {
+		if strings.TrimSpace(s.value) == "" {
+			out = append(out, s.name)
+		}
+	}
+	return out
+}
+
+// groups returns the default chat group followed by the additional ones of the ChatGroups JSON.
+func (c *configuration) groups() ([]helpdesk.Group, error) {
+	groups := []helpdesk.Group{{
+		Name:                 helpdesk.DefaultGroupName,
+		PhoneNumberID:        c.PhoneNumberID,
+		QueueChannel:         c.QueueChannelName,
+		QueueEntryMessage:    c.QueueEntryMessage,
+		StartMessage:         c.StartMessage,
+		EndMessage:           c.EndMessage,
+		AgentsOfflineMessage: c.AgentsOfflineMessage,
+	}}
+	if strings.TrimSpace(c.ChatGroups) == "" {
+		return groups, nil
+	}
+	var extra []helpdesk.Group
+	if err := json.Unmarshal([]byte(c.ChatGroups), &extra); err != nil {
+		return nil, errors.Wrap(err, "additional chat groups must be a JSON list")
+	}
+	seen := map[string]bool{helpdesk.DefaultGroupName: true, c.PhoneNumberID: c.PhoneNumberID != ""}
+	for i, g := range extra {
+		switch {
+		case g.Name == "" || g.PhoneNumberID == "" || g.QueueChannel == "":
+			return nil, errors.Errorf("chat group %d needs name, phone_number_id and queue_channel", i+1)
+		case !channelNamePattern.MatchString(g.QueueChannel):
+			return nil, errors.Errorf("chat group %q: queue_channel %q is not a channel name", g.Name, g.QueueChannel)
+		case seen[g.Name] || seen[g.PhoneNumberID]:
+			return nil, errors.Errorf("chat group %q repeats a name or phone_number_id", g.Name)
+		}
+		seen[g.Name], seen[g.PhoneNumberID] = true, true
+		groups = append(groups, g)
+	}
+	return groups, nil
+}
+
+// groupForPhoneNumberID routes a webhook change by metadata.phone_number_id.
+func (c *configuration) groupForPhoneNumberID(id string) (helpdesk.Group, bool) {
+	groups, err := c.groups()
+	if err != nil || id == "" {
+		return helpdesk.Group{}, false
+	}
+	for _, g := range groups {
+		if g.PhoneNumberID == id {
+			return g, true
+		}
+	}
+	return helpdesk.Group{}, false
+}
+
+func (p *Plugin) getConfiguration() *configuration {
+	p.configurationLock.RLock()
+	defer p.configurationLock.RUnlock()
+	if p.configuration == nil {
+		return &configuration{}
+	}
+	return p.configuration
+}
+
+// configProblem says why the plugin cannot serve WhatsApp right now, or nil.
+func (p *Plugin) configProblem() error {
+	p.configurationLock.RLock()
+	defer p.configurationLock.RUnlock()
+	return p.problem
+}
+
+func (p *Plugin) setConfiguration(c *configuration, problem error) {
+	p.configurationLock.Lock()
+	defer p.configurationLock.Unlock()
+	p.configuration = c
+	p.problem = problem
+}
+
+// OnConfigurationChange loads, completes and validates the settings. A wrong setting is logged
+// and kept visible (webhooks answer 503 with the reason) instead of crashing the plugin.
+func (p *Plugin) OnConfigurationChange() (err error) {
+	defer p.recoverHook("OnConfigurationChange", &err)
+	cfg := &configuration{}
+	if err := p.API.LoadPluginConfiguration(cfg); err != nil {
+		return errors.Wrap(err, "failed to load plugin configuration")
+	}
+	cfg.applyDefaults()
+	if cfg.WebhookVerifyToken == "" {
+		token, err := randomToken()
+		if err != nil {
+			return err
+		}
+		cfg.WebhookVerifyToken = token
+		p.saveGeneratedVerifyToken(token)
+	}
+	problem := cfg.validate()
+	if problem == nil {
+		if missing := cfg.missing(); len(missing) > 0 {
+			problem = errors.New("WhatsApp Helpdesk is not configured yet: set " + strings.Join(missing, ", ") + " in System Console > Plugins > WhatsApp Helpdesk")
+		}
+	}
+	if problem != nil {
+		p.API.LogError("WhatsApp Helpdesk settings need attention", "problem", problem.Error())
+	}
+	p.setConfiguration(cfg, problem)
+	return nil
+}
+
+// saveGeneratedVerifyToken persists a generated verify token so every node and the System Console
+// show the same one.
+func (p *Plugin) saveGeneratedVerifyToken(token string) {
+	stored := p.API.GetPluginConfig()
+	if stored == nil {
+		stored = map[string]any{}
+	}
+	if existing, _ := stored["webhookverifytoken"].(string); existing != "" {
+		return
+	}
+	stored["webhookverifytoken"] = token
+	if appErr := p.API.SavePluginConfig(stored); appErr != nil {
+		p.API.LogWarn("Could not save the generated webhook verify token", "error", appErr.Error())
+	}
+}
+
+func randomToken() (string, error) {
+	b := make([]byte, 24)
+	if _, err := rand.Read(b); err != nil {
+		return "", errors.Wrap(err, "failed to generate a token")
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}

@@ -1,0 +1,262 @@
+package helpdesk
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/mattermost/mattermost/server/public/model"
+	"github.com/pkg/errors"
+
+	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/store"
+)
+
+// Conversation states.
+const (
+	StateWaiting = "waiting"
+	StateActive  = "active"
+	StateClosed  = "closed"
+)
+
+// Window is WhatsApp's customer-service window: free-form messages only within 24 hours of the
+// customer's last message.
+const Window = 24 * time.Hour
+
+// Conversation is one WhatsApp conversation, attended in its own private channel.
+type Conversation struct {
+	ID            string `json:"id"`
+	Group         string `json:"group_id"`
+	PersonID      string `json:"person_id"`
+	CustomerName  string `json:"customer_name"`
+	ChannelID     string `json:"channel_id,omitempty"`
+	QueuePostID   string `json:"queue_post_id,omitempty"`
+	State         string `json:"state"`
+	AgentID       string `json:"agent_id,omitempty"`
+	Status        string `json:"status,omitempty"`
+	TicketID      string `json:"ticket_id,omitempty"`
+	CreatedAt     int64  `json:"created_at"`
+	AttendedAt    int64  `json:"attended_at,omitempty"`
+	ClosedAt      int64  `json:"closed_at,omitempty"`
+	LastInboundAt int64  `json:"last_inbound_at,omitempty"`
+}
+
+// WindowExpiresAt is when free-form messages stop being allowed (Unix ms), 0 if never opened.
+func (c *Conversation) WindowExpiresAt() int64 {
+	if c.LastInboundAt == 0 {
+		return 0
+	}
+	return c.LastInboundAt + Window.Milliseconds()
+}
+
+// Conversations stores conversations and keeps at most one open conversation per person and group.
+type Conversations struct {
+	KV  store.KV
+	Now func() time.Time
+}
+
+// Get loads a conversation by id.
+func (cs *Conversations) Get(id string) (*Conversation, error) {
+	var c Conversation
+	found, err := store.GetJSON(cs.KV, store.ConversationKey(id), &c)
+	if err != nil {
+		return nil, err
+	}
+	if !found {
+		return nil, errors.Wrapf(ErrNotFound, "conversation %s", id)
+	}
+	return &c, nil
+}
+
+// ByChannel finds the conversation a channel belongs to.
+func (cs *Conversations) ByChannel(channelID string) (*Conversation, error) {
+	var id string
+	found, err := store.GetJSON(cs.KV, store.ChannelConversationKey(channelID), &id)
+	if err != nil {
+		return nil, err
+	}
+	if !found {
+		return nil, errors.Wrapf(ErrNotFound, "no conversation in channel %s", channelID)
+	}
+	return cs.Get(id)
+}
+
+// OpenFor returns the open conversation of person in group, creating a waiting one when there is
+// none (a closed conversation is never reopened: the customer starts a new one). created tells the
+// caller it must set the conversation up (channel, announcement).
+func (cs *Conversations) OpenFor(group string, person *Person) (conv *Conversation, created bool, err error) {
+	openKey := store.OpenConversationKey(group, person.ID)
+	var id string
+	if _, err := store.GetJSON(cs.KV, openKey, &id); err != nil {
+		return nil, false, err
+	}
+	if id != "" {
+		if conv, err = cs.Get(id); err != nil {
+			return nil, false, err
+		}
+		if conv.State != StateClosed {
+			return conv, false, nil
+		}
+	}
+
+	c := &Conversation{ID: model.NewId(), Group: group, PersonID: person.ID, CustomerName: person.Name, State: StateWaiting, CreatedAt: cs.Now().UnixMilli()}
+	if err := store.SetJSON(cs.KV, store.ConversationKey(c.ID), c); err != nil {
+		return nil, false, err
+	}
+	// Swap the open pointer from what we read (absent or the closed conversation) to ours; losing
+	// means a concurrent delivery created the conversation first.
+	won := false
+	err = store.Update(cs.KV, openKey, func(old []byte) (any, error) {
+		var current string
+		if len(old) > 0 {
+			_ = json.Unmarshal(old, &current)
+		}
+		if current != id {
+			won = false
+			return nil, store.ErrNoChange
+		}
+		won = true
+		return c.ID, nil
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	if !won {
+		_ = cs.KV.Delete(store.ConversationKey(c.ID))
+		return cs.OpenFor(group, person)
+	}
+	return c, true, store.NewIndex(cs.KV, store.ConversationIndexKey(StateWaiting)).Add(c.ID)
+}
+
+// Update applies fn to the conversation with compare-and-set and returns the result.
+func (cs *Conversations) Update(id string, fn func(c *Conversation) (bool, error)) (*Conversation, error) {
+	c, err := store.UpdateJSON(cs.KV, store.ConversationKey(id), func(c *Conversation, exists bool) (bool, error) {
+		if !exists {
+			return false, errors.Wrapf(ErrNotFound, "conversation %s", id)
+		}
+		return fn(c)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// AttachChannel records the conversation's channel once; it reports whether this call set it.
+func (cs *Conversations) AttachChannel(id, channelID string) (*Conversation, bool, error) {
+	set := false
+	c, err := cs.Update(id, func(c *Conversation) (bool, error) {
+		if c.ChannelID != "" {
+			set = false
+			return false, nil
+		}
+		c.ChannelID, set = channelID, true
+		return true, nil
+	})
+	if err != nil || !set {
+		return c, set, err
+	}
+	_, err = store.Insert(cs.KV, store.ChannelConversationKey(channelID), id, 0)
+	return c, set, err
+}
+
+// TouchInbound moves the customer's last-message time forward (never back: deliveries are
+// unordered). Small steps are skipped to save a write per message; the window then looks at
+// most a minute shorter than it is, never longer.
+func (cs *Conversations) TouchInbound(c *Conversation, at time.Time) (*Conversation, error) {
+	ms := at.UnixMilli()
+	if ms <= c.LastInboundAt+time.Minute.Milliseconds() && c.LastInboundAt != 0 {
+		return c, nil
+	}
+	return cs.Update(c.ID, func(c *Conversation) (bool, error) {
+		if ms <= c.LastInboundAt {
+			return false, nil
+		}
+		c.LastInboundAt = ms
+		return true, nil
+	})
+}
+
+// List returns the conversations in a state, oldest first.
+func (cs *Conversations) List(state string) ([]*Conversation, error) {
+	ids, err := store.NewIndex(cs.KV, store.ConversationIndexKey(state)).List()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*Conversation, 0, len(ids))
+	for _, id := range ids {
+		c, err := cs.Get(id)
+		if errors.Is(err, ErrNotFound) {
+			continue
+		} else if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// Attend makes agentID the owner of a waiting conversation. Of concurrent attempts exactly one
+// wins; the others get ErrConflict naming the agent who did.
+func (cs *Conversations) Attend(id, agentID string) (*Conversation, error) {
+	c, err := cs.Update(id, func(c *Conversation) (bool, error) {
+		switch c.State {
+		case StateWaiting:
+			c.State, c.AgentID, c.AttendedAt = StateActive, agentID, cs.Now().UnixMilli()
+			return true, nil
+		case StateActive:
+			return false, errors.Wrapf(ErrConflict, "already attended by %s", c.AgentID)
+		}
+		return false, errors.Wrap(ErrConflict, "the conversation is closed")
+	})
+	if err != nil {
+		return nil, err
+	}
+	return c, cs.move(id, StateWaiting, StateActive)
+}
+
+// Close ends a waiting or active conversation; only one concurrent caller gets it.
+func (cs *Conversations) Close(id string) (*Conversation, error) {
+	var from string
+	c, err := cs.Update(id, func(c *Conversation) (bool, error) {
+		if c.State == StateClosed {
+			return false, errors.Wrap(ErrConflict, "the conversation is already closed")
+		}
+		from = c.State
+		c.State, c.ClosedAt = StateClosed, cs.Now().UnixMilli()
+		return true, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return c, cs.move(id, from, StateClosed)
+}
+
+// SetStatus records the agent-facing status of a conversation (free text such as "pending").
+func (cs *Conversations) SetStatus(id, status string) (*Conversation, error) {
+	return cs.Update(id, func(c *Conversation) (bool, error) {
+		if c.State == StateClosed {
+			return false, errors.Wrap(ErrConflict, "the conversation is closed")
+		}
+		c.Status = status
+		return true, nil
+	})
+}
+
+// SetTicket links the draft ticket a closed conversation became.
+func (cs *Conversations) SetTicket(id, ticketID string) (*Conversation, error) {
+	return cs.Update(id, func(c *Conversation) (bool, error) {
+		c.TicketID = ticketID
+		return true, nil
+	})
+}
+
+func (cs *Conversations) move(id, from, to string) error {
+	if err := store.NewIndex(cs.KV, store.ConversationIndexKey(to)).Add(id); err != nil {
+		return err
+	}
+	return store.NewIndex(cs.KV, store.ConversationIndexKey(from)).Remove(id)
+}
+
+// WindowOpen reports whether free-form messages may be sent now.
+func (c *Conversation) WindowOpen(now time.Time) bool {
+	return c.LastInboundAt != 0 && now.UnixMilli() < c.WindowExpiresAt()
+}

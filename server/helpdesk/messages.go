@@ -1,0 +1,107 @@
+package helpdesk
+
+import (
+	"time"
+
+	"github.com/mattermost/mattermost/server/public/pluginapi"
+	"github.com/pkg/errors"
+
+	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/store"
+)
+
+// Message processing states. A wamid is "done" only once its post (and files) are stored; a
+// "partial" message has a placeholder post whose media still has to be fetched.
+const (
+	MessageProcessing = "processing"
+	MessagePartial    = "partial"
+	MessageDone       = "done"
+)
+
+// MessageRecord is the exactly-once bookkeeping of one inbound wamid.
+type MessageRecord struct {
+	State          string `json:"state"`
+	PostID         string `json:"post_id,omitempty"`
+	ChannelID      string `json:"channel_id,omitempty"`
+	ConversationID string `json:"conversation_id,omitempty"`
+	LeaseUntil     int64  `json:"lease_until,omitempty"`
+}
+
+// Claim outcomes.
+type ClaimResult int
+
+const (
+	// ClaimWon: this caller processes the message (PostID is set when resuming a partial one).
+	ClaimWon ClaimResult = iota
+	// ClaimDone: the message was already processed; a duplicate delivery.
+	ClaimDone
+	// ClaimBusy: another delivery is processing it right now.
+	ClaimBusy
+)
+
+// Messages claims inbound wamids so each is processed exactly once across goroutines and nodes.
+type Messages struct {
+	KV    store.KV
+	Now   func() time.Time
+	Lease time.Duration // how long a claim blocks others before it is presumed crashed
+	// Retention keeps done records long enough to absorb Meta's redeliveries (up to 7 days).
+	Retention time.Duration
+}
+
+// Claim tries to take wamid for processing. A crashed holder's claim expires after Lease, and a
+// partial message can be taken over to finish its media.
+func (m *Messages) Claim(wamid string) (ClaimResult, MessageRecord, error) {
+	key := store.MessageKey(wamid)
+	lease := m.Now().Add(m.Lease).UnixMilli()
+	won, err := store.Insert(m.KV, key, MessageRecord{State: MessageProcessing, LeaseUntil: lease}, 0)
+	if err != nil || won {
+		return ClaimWon, MessageRecord{State: MessageProcessing}, err
+	}
+	result := ClaimBusy
+	rec, err := store.UpdateJSON(m.KV, key, func(r *MessageRecord, exists bool) (bool, error) {
+		switch {
+		case !exists:
+			// Released between our insert and this read: take it now.
+			*r = MessageRecord{State: MessageProcessing, LeaseUntil: lease}
+			result = ClaimWon
+			return true, nil
+		case r.State == MessageDone:
+			result = ClaimDone
+			return false, nil
+		case r.State == MessagePartial || r.LeaseUntil < m.Now().UnixMilli():
+			r.State, r.LeaseUntil = MessageProcessing, lease
+			result = ClaimWon
+			return true, nil
+		}
+		result = ClaimBusy
+		return false, nil
+	})
+	return result, rec, err
+}
+
+// Complete records that the message's post and files are stored.
+func (m *Messages) Complete(wamid string, rec MessageRecord) error {
+	rec.State, rec.LeaseUntil = MessageDone, 0
+	_, err := m.KV.Set(store.MessageKey(wamid), rec, pluginapi.SetExpiry(m.Retention))
+	return errors.Wrap(err, "failed to mark message done")
+}
+
+// Partial records a placeholder post whose media must still be fetched.
+func (m *Messages) Partial(wamid string, rec MessageRecord) error {
+	rec.State, rec.LeaseUntil = MessagePartial, 0
+	_, err := m.KV.Set(store.MessageKey(wamid), rec, pluginapi.SetExpiry(m.Retention))
+	return errors.Wrap(err, "failed to mark message partial")
+}
+
+// Release gives a claim back after a failure so Meta's redelivery can process it.
+func (m *Messages) Release(wamid string) error {
+	return store.Update(m.KV, store.MessageKey(wamid), func(old []byte) (any, error) {
+		return nil, nil
+	})
+}
+
+// Get returns the record of wamid, if any.
+func (m *Messages) Get(wamid string) (MessageRecord, bool, error) {
+	var rec MessageRecord
+	found, err := store.GetJSON(m.KV, store.MessageKey(wamid), &rec)
+	return rec, found, err
+}

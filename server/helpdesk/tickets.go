@@ -1,0 +1,164 @@
+package helpdesk
+
+import (
+	"strings"
+	"time"
+
+	"github.com/mattermost/mattermost/server/public/model"
+	"github.com/pkg/errors"
+
+	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/store"
+)
+
+// Ticket statuses: a closed conversation becomes a draft that an agent reviews and saves.
+const (
+	TicketDraft = "draft"
+	TicketSaved = "saved"
+)
+
+// TranscriptLine is one message of a closed conversation.
+type TranscriptLine struct {
+	At          int64    `json:"at"`
+	Author      string   `json:"author"`
+	Direction   string   `json:"direction"` // inbound, outbound or note
+	Text        string   `json:"text"`
+	Attachments []string `json:"attachments,omitempty"`
+}
+
+// Ticket is the record a conversation leaves behind.
+type Ticket struct {
+	ID                 string           `json:"id"`
+	ConversationID     string           `json:"conversation_id"`
+	ChannelID          string           `json:"channel_id"`
+	Status             string           `json:"status"`
+	Subject            string           `json:"subject"`
+	CustomerID         string           `json:"customer_id"`
+	ConversationStatus string           `json:"conversation_status,omitempty"`
+	AgentID            string           `json:"agent_id,omitempty"`
+	Transcript         []TranscriptLine `json:"transcript"`
+	CreatedAt          int64            `json:"created_at"`
+	SavedAt            int64            `json:"saved_at,omitempty"`
+}
+
+// TicketPatch is an agent's edit of a draft; nil fields are left alone.
+type TicketPatch struct {
+	Subject    *string
+	Status     *string
+	CustomerID *string
+}
+
+// Tickets stores tickets with complete per-status indexes.
+type Tickets struct {
+	KV  store.KV
+	Now func() time.Time
+}
+
+// CreateDraft turns a closed conversation into a draft ticket whose Customer and Subject default
+// to the WhatsApp profile name.
+func (ts *Tickets) CreateDraft(conv *Conversation, transcript []TranscriptLine) (*Ticket, error) {
+	t := &Ticket{
+		ID:                 model.NewId(),
+		ConversationID:     conv.ID,
+		ChannelID:          conv.ChannelID,
+		Status:             TicketDraft,
+		Subject:            conv.CustomerName,
+		CustomerID:         conv.PersonID,
+		ConversationStatus: conv.Status,
+		AgentID:            conv.AgentID,
+		Transcript:         transcript,
+		CreatedAt:          ts.Now().UnixMilli(),
+	}
+	if err := store.SetJSON(ts.KV, store.TicketKey(t.ID), t); err != nil {
+		return nil, err
+	}
+	return t, store.NewIndex(ts.KV, store.TicketIndexKey(TicketDraft)).Add(t.ID)
+}
+
+// Get loads a ticket.
+func (ts *Tickets) Get(id string) (*Ticket, error) {
+	var t Ticket
+	found, err := store.GetJSON(ts.KV, store.TicketKey(id), &t)
+	if err != nil {
+		return nil, err
+	}
+	if !found {
+		return nil, errors.Wrapf(ErrNotFound, "ticket %s", id)
+	}
+	return &t, nil
+}
+
+// List returns the tickets in a status, oldest first.
+func (ts *Tickets) List(status string) ([]*Ticket, error) {
+	if status != TicketDraft && status != TicketSaved {
+		return nil, errors.Wrapf(ErrInvalid, "unknown ticket status %q", status)
+	}
+	ids, err := store.NewIndex(ts.KV, store.TicketIndexKey(status)).List()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*Ticket, 0, len(ids))
+	for _, id := range ids {
+		t, err := ts.Get(id)
+		if errors.Is(err, ErrNotFound) {
+			continue
+		} else if err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, nil
+}
+
+// Patch edits a draft ticket. A saved ticket is final.
+func (ts *Tickets) Patch(id string, p TicketPatch) (*Ticket, error) {
+	t, err := store.UpdateJSON(ts.KV, store.TicketKey(id), func(t *Ticket, exists bool) (bool, error) {
+		if !exists {
+			return false, errors.Wrapf(ErrNotFound, "ticket %s", id)
+		}
+		if t.Status == TicketSaved {
+			return false, errors.Wrap(ErrConflict, "the ticket is already saved")
+		}
+		if p.Subject != nil {
+			subject := strings.TrimSpace(*p.Subject)
+			if subject == "" {
+				return false, errors.Wrap(ErrInvalid, "the subject cannot be empty")
+			}
+			t.Subject = subject
+		}
+		if p.Status != nil {
+			t.ConversationStatus = strings.TrimSpace(*p.Status)
+		}
+		if p.CustomerID != nil {
+			t.CustomerID = *p.CustomerID
+		}
+		return true, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &t, nil
+}
+
+// Save finalizes a draft ticket.
+func (ts *Tickets) Save(id string) (*Ticket, error) {
+	t, err := store.UpdateJSON(ts.KV, store.TicketKey(id), func(t *Ticket, exists bool) (bool, error) {
+		if !exists {
+			return false, errors.Wrapf(ErrNotFound, "ticket %s", id)
+		}
+		if t.Status == TicketSaved {
+			return false, nil
+		}
+		if strings.TrimSpace(t.Subject) == "" || t.CustomerID == "" {
+			return false, errors.Wrap(ErrInvalid, "a ticket needs a customer and a subject")
+		}
+		t.Status, t.SavedAt = TicketSaved, ts.Now().UnixMilli()
+		return true, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := store.NewIndex(ts.KV, store.TicketIndexKey(TicketSaved)).Add(id); err != nil {
+		return nil, err
+	}
+	return &t, store.NewIndex(ts.KV, store.TicketIndexKey(TicketDraft)).Remove(id)
+}

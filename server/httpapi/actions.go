@@ -1,0 +1,188 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/mattermost/mattermost/server/public/model"
+	"github.com/mattermost/mattermost/server/public/plugin"
+	"github.com/pkg/errors"
+
+	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/action"
+	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/l10n"
+	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/workflow"
+)
+
+// Handlers answer the plugin's interactive buttons and dialogs. Every click is checked: the user
+// header, that the post was written by our bot, that it is in the channel the action was signed
+// for, and the signature over the context.
+type Handlers struct {
+	API       plugin.API
+	BotUserID string
+	Desk      *workflow.Desk
+	Signer    action.Signer
+	Texts     *l10n.Translator
+	Describe  func(userID string, err error) string
+	// SendHSM completes the HSM dialog.
+	SendHSM func(ctx context.Context, userID, convID, template string, values []string) error
+}
+
+// ErrForged refuses a request whose context, post or channel does not match what we signed.
+var ErrForged = errors.New("this action is not valid")
+
+// verified reads a post-action request and checks it against the post it claims to come from.
+func (h *Handlers) verified(r *http.Request) (*model.PostActionIntegrationRequest, *model.Post, error) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxBodyBytes))
+	if err != nil {
+		return nil, nil, errors.Wrap(ErrForged, "unreadable request")
+	}
+	var req model.PostActionIntegrationRequest
+	if err := json.Unmarshal(body, &req); err != nil {
+		return nil, nil, errors.Wrap(ErrForged, "malformed request")
+	}
+	userID := r.Header.Get("Mattermost-User-Id")
+	if userID == "" || req.UserId != userID {
+		return nil, nil, errors.Wrap(ErrForged, "user mismatch")
+	}
+	post, appErr := h.API.GetPost(req.PostId)
+	if appErr != nil || post.UserId != h.BotUserID || post.ChannelId != req.ChannelId {
+		return nil, nil, errors.Wrap(ErrForged, "not our post")
+	}
+	return &req, post, nil
+}
+
+func respond(w http.ResponseWriter, resp *model.PostActionIntegrationResponse) {
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(resp)
+}
+
+func (h *Handlers) ephemeral(w http.ResponseWriter, text string) {
+	respond(w, &model.PostActionIntegrationResponse{EphemeralText: text})
+}
+
+func ctxString(ctx map[string]any, key string) string {
+	s, _ := ctx[key].(string)
+	return s
+}
+
+// Attend handles the queue announcement's Attend button.
+func (h *Handlers) Attend(w http.ResponseWriter, r *http.Request) {
+	req, post, err := h.verified(r)
+	if err != nil {
+		w.WriteHeader(http.StatusForbidden)
+		h.ephemeral(w, h.Texts.T(h.Texts.ForUser(r.Header.Get("Mattermost-User-Id")), "action.forged", nil))
+		return
+	}
+	convID := ctxString(req.Context, "conversation_id")
+	if !h.Signer.Valid(ctxString(req.Context, "sig"), "attend", convID, post.ChannelId) {
+		w.WriteHeader(http.StatusForbidden)
+		h.ephemeral(w, h.Texts.T(h.Texts.ForUser(req.UserId), "action.forged", nil))
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	conv, notices, err := h.Desk.Attend(ctx, req.UserId, convID)
+	if err != nil {
+		h.ephemeral(w, h.Describe(req.UserId, err))
+		return
+	}
+	text := h.Texts.T(h.Texts.ForUser(req.UserId), "cmd.attend.done", map[string]any{"Customer": conv.CustomerName, "Channel": "~wa-" + conv.ID})
+	for _, n := range notices {
+		text += "\n⚠️ " + h.Describe(req.UserId, n)
+	}
+	h.ephemeral(w, text)
+}
+
+// Invite handles Accept and Decline in the invitation DM.
+func (h *Handlers) Invite(accept bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		req, post, err := h.verified(r)
+		userID := r.Header.Get("Mattermost-User-Id")
+		if err != nil {
+			w.WriteHeader(http.StatusForbidden)
+			h.ephemeral(w, h.Texts.T(h.Texts.ForUser(userID), "action.forged", nil))
+			return
+		}
+		convID, inviteeID := ctxString(req.Context, "conversation_id"), ctxString(req.Context, "invitee_id")
+		if inviteeID != req.UserId || !h.Signer.Valid(ctxString(req.Context, "sig"), "invite", convID, inviteeID, post.ChannelId) {
+			w.WriteHeader(http.StatusForbidden)
+			h.ephemeral(w, h.Texts.T(h.Texts.ForUser(userID), "action.forged", nil))
+			return
+		}
+		l := h.Texts.ForUser(req.UserId)
+		conv, err := h.Desk.AnswerInvite(req.UserId, convID, accept)
+		if err != nil {
+			h.ephemeral(w, h.Describe(req.UserId, err))
+			return
+		}
+		// The invitation post loses its buttons, so it cannot be answered twice.
+		updated := post.Clone()
+		result := h.Texts.T(l, "invite.declined", nil)
+		if accept {
+			result = h.Texts.T(l, "invite.accepted", map[string]any{"Channel": "~wa-" + conv.ID})
+		}
+		model.ParseMessageAttachment(updated, []*model.MessageAttachment{{Text: result, Color: "#8A8A8A"}})
+		respond(w, &model.PostActionIntegrationResponse{Update: updated})
+	}
+}
+
+// HSMDialog completes /whatsapp hsm's dialog.
+func (h *Handlers) HSMDialog(w http.ResponseWriter, r *http.Request) {
+	var req model.SubmitDialogRequest
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxBodyBytes))
+	if err == nil {
+		err = json.Unmarshal(body, &req)
+	}
+	userID := r.Header.Get("Mattermost-User-Id")
+	var st struct {
+		ConversationID string `json:"conversation_id"`
+		Template       string `json:"template"`
+		Sig            string `json:"sig"`
+	}
+	if err == nil {
+		err = json.Unmarshal([]byte(req.State), &st)
+	}
+	if err != nil || userID == "" || req.UserId != userID || !h.Signer.Valid(st.Sig, "hsm", st.ConversationID, userID, st.Template) {
+		w.WriteHeader(http.StatusForbidden)
+		_ = json.NewEncoder(w).Encode(model.SubmitDialogResponse{Error: h.Texts.T(h.Texts.ForUser(userID), "action.forged", nil)})
+		return
+	}
+	if req.Cancelled {
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	template := st.Template
+	var values []string
+	if template == "" {
+		template, _ = req.Submission["template"].(string)
+		if raw, _ := req.Submission["params"].(string); strings.TrimSpace(raw) != "" {
+			for _, line := range strings.Split(raw, "\n") {
+				if line = strings.TrimSpace(line); line != "" {
+					values = append(values, line)
+				}
+			}
+		}
+	} else {
+		for i := 0; ; i++ {
+			v, ok := req.Submission["p"+strconv.Itoa(i)].(string)
+			if !ok {
+				break
+			}
+			values = append(values, v)
+		}
+	}
+	name, _, _ := strings.Cut(template, "|")
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	if err := h.SendHSM(ctx, userID, st.ConversationID, name, values); err != nil {
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(model.SubmitDialogResponse{Error: h.Describe(userID, err)})
+		return
+	}
+	w.WriteHeader(http.StatusOK)
+}

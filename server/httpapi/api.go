@@ -1,0 +1,344 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/gorilla/mux"
+	"github.com/mattermost/mattermost/server/public/plugin"
+	"github.com/pkg/errors"
+
+	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/helpdesk"
+	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/workflow"
+)
+
+// maxBodyBytes caps JSON bodies of the webapp API, post actions and dialogs.
+const maxBodyBytes = 64 << 10
+
+// API serves /api/v1 for the webapp panel. Every route needs the Mattermost-User-Id header the
+// server sets for logged-in users, and an agent (or system admin).
+type API struct {
+	PluginAPI plugin.API
+	Desk      *workflow.Desk
+	Views     *Views
+	// Describe turns an error into the sentence the user reads, in their locale.
+	Describe func(userID string, err error) string
+	// TicketChanged pushes ticket edits to agents' browsers.
+	TicketChanged func(*helpdesk.Ticket)
+}
+
+type handler func(w http.ResponseWriter, r *http.Request, userID string)
+
+// Register mounts the routes on r (already under /api/v1).
+func (a *API) Register(r *mux.Router) {
+	r.Handle("/conversations", a.agent(a.listConversations)).Methods(http.MethodGet)
+	r.Handle("/conversations/{id}/attend", a.agent(a.attend)).Methods(http.MethodPost)
+	r.Handle("/conversations/{id}/invite", a.agent(a.invite)).Methods(http.MethodPost)
+	r.Handle("/conversations/{id}/close", a.agent(a.closeConversation)).Methods(http.MethodPost)
+	r.Handle("/tickets", a.agent(a.listTickets)).Methods(http.MethodGet)
+	r.Handle("/tickets/{id}", a.agent(a.getTicket)).Methods(http.MethodGet)
+	r.Handle("/tickets/{id}", a.agent(a.patchTicket)).Methods(http.MethodPatch)
+	r.Handle("/tickets/{id}/save", a.agent(a.saveTicket)).Methods(http.MethodPost)
+	r.Handle("/people", a.agent(a.searchPeople)).Methods(http.MethodGet)
+	r.Handle("/people", a.agent(a.createPerson)).Methods(http.MethodPost)
+	r.Handle("/templates", a.agent(a.listTemplates)).Methods(http.MethodGet)
+	r.Handle("/macros", a.agent(a.listMacros)).Methods(http.MethodGet)
+	r.Handle("/credits", a.agent(a.credits)).Methods(http.MethodGet)
+}
+
+// agent checks the user header and the agent role before any handler runs.
+func (a *API) agent(h handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		userID := r.Header.Get("Mattermost-User-Id")
+		if userID == "" {
+			WriteError(w, http.StatusUnauthorized, "not logged in")
+			return
+		}
+		if !a.Desk.IsAnyAgent(userID) {
+			WriteError(w, http.StatusForbidden, "only WhatsApp Helpdesk agents may do this")
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
+		h(w, r, userID)
+	})
+}
+
+// WriteError answers {"error": msg}.
+func WriteError(w http.ResponseWriter, status int, msg string) {
+	WriteJSON(w, status, map[string]string{"error": msg})
+}
+
+// WriteJSON answers v as JSON.
+func WriteJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// fail maps domain errors to statuses, with the message in the user's locale.
+func (a *API) fail(w http.ResponseWriter, userID string, err error) {
+	status := http.StatusInternalServerError
+	switch {
+	case errors.Is(err, helpdesk.ErrNotFound):
+		status = http.StatusNotFound
+	case errors.Is(err, helpdesk.ErrForbidden):
+		status = http.StatusForbidden
+	case errors.Is(err, helpdesk.ErrConflict):
+		status = http.StatusConflict
+	case errors.Is(err, helpdesk.ErrInvalid), errors.Is(err, workflow.ErrNotOnline):
+		status = http.StatusBadRequest
+	case errors.Is(err, helpdesk.ErrNoCredits):
+		status = http.StatusPaymentRequired
+	}
+	if status == http.StatusInternalServerError {
+		a.PluginAPI.LogError("WhatsApp Helpdesk API error", "user_id", userID, "error", err.Error())
+	}
+	WriteError(w, status, a.Describe(userID, err))
+}
+
+func decode(r *http.Request, v any) error {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return errors.Wrap(helpdesk.ErrInvalid, "the request body is too large or unreadable")
+	}
+	if err := json.Unmarshal(body, v); err != nil {
+		return errors.Wrap(helpdesk.ErrInvalid, "the request body is not valid JSON")
+	}
+	return nil
+}
+
+func reqCtx(r *http.Request) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(r.Context()), 60*time.Second)
+}
+
+func (a *API) listConversations(w http.ResponseWriter, r *http.Request, userID string) {
+	state := r.URL.Query().Get("state")
+	if state == "" {
+		state = helpdesk.StateWaiting
+	}
+	convs, err := a.Desk.List(userID, state)
+	if err != nil {
+		a.fail(w, userID, err)
+		return
+	}
+	out := make([]ConversationView, 0, len(convs))
+	for _, c := range convs {
+		out = append(out, a.Views.Conversation(c))
+	}
+	WriteJSON(w, http.StatusOK, out)
+}
+
+func (a *API) attend(w http.ResponseWriter, r *http.Request, userID string) {
+	ctx, cancel := reqCtx(r)
+	defer cancel()
+	conv, notices, err := a.Desk.Attend(ctx, userID, mux.Vars(r)["id"])
+	if err != nil {
+		a.fail(w, userID, err)
+		return
+	}
+	WriteJSON(w, http.StatusOK, map[string]any{"conversation": a.Views.Conversation(conv), "notices": a.notices(userID, notices)})
+}
+
+func (a *API) notices(userID string, errs []error) []string {
+	out := []string{}
+	for _, e := range errs {
+		out = append(out, a.Describe(userID, e))
+	}
+	return out
+}
+
+func (a *API) invite(w http.ResponseWriter, r *http.Request, userID string) {
+	var body struct {
+		UserID string `json:"user_id"`
+	}
+	if err := decode(r, &body); err != nil {
+		a.fail(w, userID, err)
+		return
+	}
+	if err := a.Desk.Invite(userID, mux.Vars(r)["id"], body.UserID); err != nil {
+		a.fail(w, userID, err)
+		return
+	}
+	WriteJSON(w, http.StatusOK, map[string]string{"status": "invited"})
+}
+
+func (a *API) closeConversation(w http.ResponseWriter, r *http.Request, userID string) {
+	ctx, cancel := reqCtx(r)
+	defer cancel()
+	ticket, notices, err := a.Desk.Close(ctx, userID, mux.Vars(r)["id"])
+	if err != nil {
+		a.fail(w, userID, err)
+		return
+	}
+	WriteJSON(w, http.StatusOK, map[string]any{"ticket": a.Views.Ticket(ticket), "notices": a.notices(userID, notices)})
+}
+
+// ticketFor loads a ticket the user may see: an agent of its conversation's chat group.
+func (a *API) ticketFor(userID, id string) (*helpdesk.Ticket, error) {
+	t, err := a.Desk.Tickets.Get(id)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := a.Desk.Conversation(userID, t.ConversationID); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+func (a *API) listTickets(w http.ResponseWriter, r *http.Request, userID string) {
+	status := r.URL.Query().Get("status")
+	if status == "" {
+		status = helpdesk.TicketDraft
+	}
+	tickets, err := a.Desk.Tickets.List(status)
+	if err != nil {
+		a.fail(w, userID, err)
+		return
+	}
+	out := make([]TicketView, 0, len(tickets))
+	for _, t := range tickets {
+		if _, err := a.Desk.Conversation(userID, t.ConversationID); err == nil {
+			out = append(out, a.Views.Ticket(t))
+		}
+	}
+	WriteJSON(w, http.StatusOK, out)
+}
+
+func (a *API) getTicket(w http.ResponseWriter, r *http.Request, userID string) {
+	t, err := a.ticketFor(userID, mux.Vars(r)["id"])
+	if err != nil {
+		a.fail(w, userID, err)
+		return
+	}
+	WriteJSON(w, http.StatusOK, a.Views.Ticket(t))
+}
+
+type newPerson struct {
+	Name  string `json:"name"`
+	Phone string `json:"phone"`
+	Email string `json:"email"`
+}
+
+func (a *API) patchTicket(w http.ResponseWriter, r *http.Request, userID string) {
+	id := mux.Vars(r)["id"]
+	var body struct {
+		Subject     *string    `json:"subject"`
+		Status      *string    `json:"status"`
+		CustomerID  *string    `json:"customer_id"`
+		NewCustomer *newPerson `json:"new_customer"`
+	}
+	if err := decode(r, &body); err != nil {
+		a.fail(w, userID, err)
+		return
+	}
+	if _, err := a.ticketFor(userID, id); err != nil {
+		a.fail(w, userID, err)
+		return
+	}
+	patch := helpdesk.TicketPatch{Subject: body.Subject, Status: body.Status, CustomerID: body.CustomerID}
+	if body.CustomerID != nil {
+		if _, err := a.Desk.People.Get(*body.CustomerID); err != nil {
+			a.fail(w, userID, errors.Wrap(helpdesk.ErrInvalid, "the chosen customer does not exist"))
+			return
+		}
+	}
+	if body.NewCustomer != nil {
+		if body.CustomerID != nil {
+			a.fail(w, userID, errors.Wrap(helpdesk.ErrInvalid, "give customer_id or new_customer, not both"))
+			return
+		}
+		p, err := a.Desk.People.Create(body.NewCustomer.Name, body.NewCustomer.Phone, body.NewCustomer.Email)
+		if err != nil {
+			a.fail(w, userID, err)
+			return
+		}
+		patch.CustomerID = &p.ID
+	}
+	t, err := a.Desk.Tickets.Patch(id, patch)
+	if err != nil {
+		a.fail(w, userID, err)
+		return
+	}
+	a.ticketChanged(t)
+	WriteJSON(w, http.StatusOK, a.Views.Ticket(t))
+}
+
+func (a *API) saveTicket(w http.ResponseWriter, r *http.Request, userID string) {
+	id := mux.Vars(r)["id"]
+	if _, err := a.ticketFor(userID, id); err != nil {
+		a.fail(w, userID, err)
+		return
+	}
+	t, err := a.Desk.Tickets.Save(id)
+	if err != nil {
+		a.fail(w, userID, err)
+		return
+	}
+	a.ticketChanged(t)
+	WriteJSON(w, http.StatusOK, a.Views.Ticket(t))
+}
+
+func (a *API) ticketChanged(t *helpdesk.Ticket) {
+	if a.TicketChanged != nil {
+		a.TicketChanged(t)
+	}
+}
+
+func (a *API) searchPeople(w http.ResponseWriter, r *http.Request, userID string) {
+	people, err := a.Desk.People.Search(r.URL.Query().Get("q"), 20)
+	if err != nil {
+		a.fail(w, userID, err)
+		return
+	}
+	out := make([]PersonView, 0, len(people))
+	for _, p := range people {
+		out = append(out, personView(p))
+	}
+	WriteJSON(w, http.StatusOK, out)
+}
+
+func (a *API) createPerson(w http.ResponseWriter, r *http.Request, userID string) {
+	var body newPerson
+	if err := decode(r, &body); err != nil {
+		a.fail(w, userID, err)
+		return
+	}
+	p, err := a.Desk.People.Create(body.Name, body.Phone, body.Email)
+	if err != nil {
+		a.fail(w, userID, err)
+		return
+	}
+	WriteJSON(w, http.StatusCreated, personView(p))
+}
+
+func (a *API) listTemplates(w http.ResponseWriter, r *http.Request, userID string) {
+	ctx, cancel := reqCtx(r)
+	defer cancel()
+	templates, err := a.Desk.Templates.Approved(ctx)
+	if err != nil {
+		a.fail(w, userID, err)
+		return
+	}
+	WriteJSON(w, http.StatusOK, templates)
+}
+
+func (a *API) listMacros(w http.ResponseWriter, _ *http.Request, userID string) {
+	macros, err := a.Desk.Macros.List()
+	if err != nil {
+		a.fail(w, userID, err)
+		return
+	}
+	WriteJSON(w, http.StatusOK, macros)
+}
+
+func (a *API) credits(w http.ResponseWriter, _ *http.Request, userID string) {
+	b, err := a.Desk.Credits.Balance()
+	if err != nil {
+		a.fail(w, userID, err)
+		return
+	}
+	WriteJSON(w, http.StatusOK, b)
+}

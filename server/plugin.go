@@ -1,0 +1,312 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"github.com/gorilla/mux"
+	"github.com/mattermost/mattermost/server/public/model"
+	"github.com/mattermost/mattermost/server/public/plugin"
+	"github.com/mattermost/mattermost/server/public/pluginapi"
+	"github.com/mattermost/mattermost/server/public/pluginapi/cluster"
+	"github.com/pkg/errors"
+
+	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/bridge"
+	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/command"
+	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/helpdesk"
+	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/httpapi"
+	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/l10n"
+	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/metrics"
+	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/store"
+	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/whatsapp"
+	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/workflow"
+)
+
+// errUnknownNumber marks a webhook for a phone number no chat group serves.
+var errUnknownNumber = errors.New("no chat group serves this phone number")
+
+const (
+	// webhookConcurrency bounds webhook work in flight; beyond it Meta gets 503 and retries.
+	webhookConcurrency   = 64
+	mediaRetryInterval   = time.Minute
+	distributeInterval   = 15 * time.Second
+	templateSyncInterval = time.Hour
+	statsInterval        = 30 * time.Second
+)
+
+// Plugin wires Mattermost hooks to the helpdesk. It holds every piece of state; nothing is global.
+type Plugin struct {
+	plugin.MattermostPlugin
+
+	client *pluginapi.Client
+
+	configurationLock sync.RWMutex
+	configuration     *configuration
+	problem           error
+
+	botUserID     string
+	kv            store.KV
+	texts         *l10n.Translator
+	people        *helpdesk.People
+	conversations *helpdesk.Conversations
+	messages      *helpdesk.Messages
+	inbound       *bridge.Inbound
+	outbound      *bridge.Outbound
+	desk          *workflow.Desk
+	views         *httpapi.Views
+	commands      *command.Handler
+	stats         *metrics.Counters
+	router        *mux.Router
+	webhookSlots  chan struct{}
+
+	// routes and graph clients are derived from the configuration and rebuilt when it changes.
+	derivedLock sync.Mutex
+	derivedFor  *configuration
+	routes      map[string]bridge.Route
+	graph       map[string]*whatsapp.Client
+
+	jobs      []*cluster.Job
+	stopStats chan struct{}
+}
+
+// OnActivate sets up the bot, translations and the domain services.
+func (p *Plugin) OnActivate() (err error) {
+	defer p.recoverHook("OnActivate", &err)
+	p.client = pluginapi.NewClient(p.API, p.Driver)
+	p.kv = &p.client.KV
+
+	botID, err := p.client.Bot.EnsureBot(&model.Bot{
+		Username:    "whatsapp",
+		DisplayName: "WhatsApp Helpdesk",
+		Description: "Brings your customers' WhatsApp conversations into Mattermost.",
+	}, pluginapi.ProfileImagePath("assets/bot.png"))
+	if err != nil {
+		return errors.Wrap(err, "failed to ensure the bot account")
+	}
+	p.botUserID = botID
+
+	if p.texts, err = l10n.New(p.API); err != nil {
+		return err
+	}
+	signingKey, err := p.actionKey()
+	if err != nil {
+		return err
+	}
+
+	p.stats = metrics.New(p.kv, model.NewId())
+	p.wire(botID, signingKey)
+	if err := p.API.RegisterCommand(command.Definition()); err != nil {
+		return errors.Wrap(err, "failed to register /whatsapp")
+	}
+	p.webhookSlots = make(chan struct{}, webhookConcurrency)
+	p.router = p.newRouter()
+	p.mountRoutes(p.router)
+	p.stopStats = make(chan struct{})
+	go p.flushStats(p.stopStats)
+
+	// Periodic work runs once per cluster: the job's KV mutex lets one node take each round.
+	for _, j := range []struct {
+		key   string
+		every time.Duration
+		run   func()
+	}{
+		{"media-retry", mediaRetryInterval, p.retryMedia},
+		{"distribute", distributeInterval, p.distribute},
+		{"templates-sync", templateSyncInterval, p.syncTemplates},
+	} {
+		job, err := cluster.Schedule(p.API, j.key, cluster.MakeWaitForInterval(j.every), j.run)
+		if err != nil {
+			return errors.Wrapf(err, "failed to schedule the %s job", j.key)
+		}
+		p.jobs = append(p.jobs, job)
+	}
+
+	if p.configProblem() == nil {
+		// Set up queue channels early so a wrong team name shows in the log at once.
+		if _, err := p.routeFor(p.getConfiguration().PhoneNumberID); err != nil {
+			p.API.LogError("WhatsApp Helpdesk could not set up its channels", "error", err.Error())
+		}
+	}
+	return nil
+}
+
+// OnDeactivate stops the periodic jobs; in-flight webhooks finish or are redelivered by Meta.
+func (p *Plugin) OnDeactivate() error {
+	for _, job := range p.jobs {
+		if err := job.Close(); err != nil {
+			p.API.LogWarn("Could not stop a job", "error", err.Error())
+		}
+	}
+	p.jobs = nil
+	if p.stopStats != nil {
+		close(p.stopStats)
+		p.stopStats = nil
+	}
+	return nil
+}
+
+// flushStats publishes this node's counters every statsInterval until deactivation.
+func (p *Plugin) flushStats(stop <-chan struct{}) {
+	ticker := time.NewTicker(statsInterval)
+	defer ticker.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-ticker.C:
+			if err := p.stats.Flush(); err != nil {
+				p.API.LogWarn("Could not publish counters", "error", err.Error())
+			}
+		}
+	}
+}
+
+func (p *Plugin) retryMedia() {
+	defer p.recoverHook("retryMedia", nil)
+	if p.configProblem() != nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), mediaRetryInterval)
+	defer cancel()
+	if _, err := p.inbound.RetryMedia(ctx, p.routeFor); err != nil {
+		p.API.LogWarn("WhatsApp media retry round failed", "error", err.Error())
+	}
+}
+
+// actionKey returns the cluster-wide key that signs post-action contexts, creating it once.
+func (p *Plugin) actionKey() ([]byte, error) {
+	token, err := randomToken()
+	if err != nil {
+		return nil, err
+	}
+	if _, err := store.Insert(p.kv, store.ActionSecretKey(), token, 0); err != nil {
+		return nil, err
+	}
+	var key string
+	if _, err := store.GetJSON(p.kv, store.ActionSecretKey(), &key); err != nil || key == "" {
+		return nil, errors.Wrap(err, "failed to load the action signing key")
+	}
+	return []byte(key), nil
+}
+
+// ServeHTTP hands every request under /plugins/whatsapp-helpdesk to the router.
+func (p *Plugin) ServeHTTP(_ *plugin.Context, w http.ResponseWriter, r *http.Request) {
+	defer func() {
+		if rec := recover(); rec != nil {
+			p.API.LogError("Recovered from a panic in ServeHTTP", "panic", fmt.Sprint(rec), "stack", string(debug.Stack()))
+			writeError(w, http.StatusInternalServerError, "internal error")
+		}
+	}()
+	if p.router == nil {
+		writeError(w, http.StatusServiceUnavailable, "WhatsApp Helpdesk is starting")
+		return
+	}
+	p.router.ServeHTTP(w, r)
+}
+
+// recoverHook keeps a panic in a hook from killing the plugin process.
+func (p *Plugin) recoverHook(hook string, err *error) {
+	if rec := recover(); rec != nil {
+		p.API.LogError("Recovered from a panic", "hook", hook, "panic", fmt.Sprint(rec), "stack", string(debug.Stack()))
+		if err != nil {
+			*err = errors.Errorf("%s failed: %v", hook, rec)
+		}
+	}
+}
+
+// routeFor resolves (and sets up, once per configuration) where a phone number's conversations go.
+func (p *Plugin) routeFor(phoneNumberID string) (bridge.Route, error) {
+	cfg := p.getConfiguration()
+	group, ok := cfg.groupForPhoneNumberID(phoneNumberID)
+	if !ok {
+		return bridge.Route{}, errors.Wrapf(errUnknownNumber, "phone number ID %q", phoneNumberID)
+	}
+	p.derivedLock.Lock()
+	defer p.derivedLock.Unlock()
+	if p.derivedFor != cfg {
+		p.derivedFor, p.routes, p.graph = cfg, map[string]bridge.Route{}, map[string]*whatsapp.Client{}
+	}
+	if route, ok := p.routes[group.Name]; ok {
+		return route, nil
+	}
+	team, appErr := p.API.GetTeamByName(cfg.TeamName)
+	if appErr != nil {
+		return bridge.Route{}, errors.Wrapf(appErr, "team %q not found: check the Team setting", cfg.TeamName)
+	}
+	if _, appErr := p.API.CreateTeamMember(team.Id, p.botUserID); appErr != nil {
+		return bridge.Route{}, errors.Wrap(appErr, "failed to add the bot to the team")
+	}
+	queue, err := p.ensureQueueChannel(team.Id, group.QueueChannel)
+	if err != nil {
+		return bridge.Route{}, err
+	}
+	route := bridge.Route{Group: group, TeamID: team.Id, QueueChannelID: queue.Id, Graph: p.graphClientLocked(cfg, group.PhoneNumberID)}
+	p.routes[group.Name] = route
+	return route, nil
+}
+
+// routeForGroup is routeFor by chat group name.
+func (p *Plugin) routeForGroup(name string) (bridge.Route, error) {
+	groups, err := p.getConfiguration().groups()
+	if err != nil {
+		return bridge.Route{}, err
+	}
+	for _, g := range groups {
+		if g.Name == name {
+			return p.routeFor(g.PhoneNumberID)
+		}
+	}
+	return bridge.Route{}, errors.Errorf("chat group %q no longer exists", name)
+}
+
+// ensureQueueChannel finds the queue channel by name or creates it (private: customers' names
+// and numbers are shown there).
+func (p *Plugin) ensureQueueChannel(teamID, name string) (*model.Channel, error) {
+	channel, appErr := p.API.GetChannelByName(teamID, name, false)
+	if appErr != nil {
+		channel, appErr = p.API.CreateChannel(&model.Channel{
+			TeamId:      teamID,
+			Type:        model.ChannelTypePrivate,
+			Name:        name,
+			DisplayName: "WhatsApp queue (" + name + ")",
+			Purpose:     "New WhatsApp conversations wait here. Members of this channel are its agents.",
+			CreatorId:   p.botUserID,
+		})
+		if appErr != nil {
+			return nil, errors.Wrapf(appErr, "failed to create the queue channel %q", name)
+		}
+	}
+	if _, appErr := p.API.AddChannelMember(channel.Id, p.botUserID); appErr != nil && appErr.StatusCode != http.StatusBadRequest {
+		return nil, errors.Wrap(appErr, "failed to add the bot to the queue channel")
+	}
+	return channel, nil
+}
+
+func (p *Plugin) graphClientLocked(cfg *configuration, phoneNumberID string) *whatsapp.Client {
+	if c, ok := p.graph[phoneNumberID]; ok {
+		return c
+	}
+	c := whatsapp.NewClient(whatsapp.ClientConfig{
+		BaseURL:           cfg.GraphAPIBaseURL,
+		Version:           cfg.GraphAPIVersion,
+		AccessToken:       cfg.AccessToken,
+		PhoneNumberID:     phoneNumberID,
+		WABAID:            cfg.BusinessAccountID,
+		HTTPClient:        &http.Client{Timeout: 20 * time.Second},
+		MaxAttempts:       4,
+		BaseBackoff:       200 * time.Millisecond,
+		MaxBackoff:        5 * time.Second,
+		MessagesPerSecond: cfg.MessagesPerSecond,
+	})
+	p.graph[phoneNumberID] = c
+	return c
+}
+
+// webhookContext bounds the work of one webhook request: Meta gives up after a few seconds anyway.
+func webhookContext(r *http.Request) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(r.Context(), 20*time.Second)
+}

@@ -1,0 +1,98 @@
+package store
+
+// Every KV key of the plugin is built here. Keys are versioned, prefixed, and stay far below the
+// 150-character limit (ids are 26 characters; wamids about 60; BSUIDs up to 256 are hashed).
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"strconv"
+)
+
+const prefix = "v1/"
+
+// MessageKey holds the processing record of an inbound WhatsApp message (wamid).
+func MessageKey(wamid string) string { return prefix + "msg/" + shortID(wamid) }
+
+// PersonKey holds a person (customer).
+func PersonKey(personID string) string { return prefix + "person/" + personID }
+
+// PhoneKey maps a canonical phone number to a person id.
+func PhoneKey(canonicalPhone string) string { return prefix + "phone/" + canonicalPhone }
+
+// BSUIDKey maps a business-scoped user id to a person id.
+func BSUIDKey(bsuid string) string { return prefix + "bsuid/" + shortID(bsuid) }
+
+// ConversationKey holds a conversation.
+func ConversationKey(conversationID string) string { return prefix + "conv/" + conversationID }
+
+// OpenConversationKey points at the one open conversation of a person in a chat group.
+func OpenConversationKey(group, personID string) string {
+	return prefix + "open/" + shortID(group) + "/" + personID
+}
+
+// ChannelConversationKey maps a Mattermost channel to its conversation.
+func ChannelConversationKey(channelID string) string { return prefix + "chconv/" + channelID }
+
+// ConversationIndexKey lists the conversations in one state.
+func ConversationIndexKey(state string) string { return prefix + "idx/conv/" + state }
+
+// PeopleIndexKey lists every person, for search.
+func PeopleIndexKey() string { return prefix + "idx/people" }
+
+// MediaRetryIndexKey lists inbound messages whose media still has to be fetched.
+func MediaRetryIndexKey() string { return prefix + "idx/mediaretry" }
+
+// ActionSecretKey holds the key that signs post-action contexts.
+func ActionSecretKey() string { return prefix + "secret/actions" }
+
+// shortID keeps external ids (wamids, BSUIDs, group names) within the key limit: short ones are
+// used as they are, long ones by their SHA-256.
+func shortID(s string) string {
+	if len(s) <= 96 {
+		return s
+	}
+	sum := sha256.Sum256([]byte(s))
+	return "h" + hex.EncodeToString(sum[:])
+}
+
+// OutboundKey maps the wamid of a message we sent to its post.
+func OutboundKey(wamid string) string { return prefix + "out/" + shortID(wamid) }
+
+// MediaRetryKey holds what is needed to fetch a message's media again.
+func MediaRetryKey(wamid string) string { return prefix + "mediaretry/" + shortID(wamid) }
+
+// CreditsKey holds the credit counters.
+func CreditsKey() string { return prefix + "credits" }
+
+// LedgerKey holds one ledger entry; the time prefix keeps a listing in order.
+func LedgerKey(atMillis int64, id string) string {
+	return prefix + "ledger/" + strconv.FormatInt(atMillis, 10) + "/" + id
+}
+
+// MacrosKey holds every macro of the installation.
+func MacrosKey() string { return prefix + "macros" }
+
+// TemplatesKey holds the HSM templates last synced from the Graph API.
+func TemplatesKey() string { return prefix + "templates" }
+
+// TicketKey holds a ticket.
+func TicketKey(ticketID string) string { return prefix + "ticket/" + ticketID }
+
+// TicketIndexKey lists the tickets in one status.
+func TicketIndexKey(status string) string { return prefix + "idx/ticket/" + status }
+
+// OutboundPostKey claims an agent's post for sending, so one node sends it once.
+func OutboundPostKey(postID string) string { return prefix + "outpost/" + postID }
+
+// DeliveryKey holds the delivery state of a message we sent, moved only forward.
+func DeliveryKey(wamid string) string { return prefix + "delivery/" + shortID(wamid) }
+
+// InviteKey holds a pending invitation.
+func InviteKey(inviteID string) string { return prefix + "invite/" + inviteID }
+
+// NodeStatsKey holds one node's published counters.
+func NodeStatsKey(node string) string { return prefix + "stats/" + node }
+
+// NodeStatsIndexKey lists the nodes that published counters.
+func NodeStatsIndexKey() string { return prefix + "idx/stats" }

@@ -1,0 +1,289 @@
+package whatsapp
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/pkg/errors"
+)
+
+// Defaults applied by NewClient to zero ClientConfig fields.
+const (
+	DefaultBaseURL     = "https://graph.facebook.com"
+	DefaultVersion     = "v25.0"
+	DefaultMaxAttempts = 4
+	DefaultBaseBackoff = 500 * time.Millisecond
+	DefaultMaxBackoff  = 15 * time.Second
+	DefaultHTTPTimeout = 30 * time.Second
+
+	// UserAgent is sent on every request; some Meta media hosts answer an
+	// HTML page instead of the file when it is missing.
+	UserAgent = "mattermost-plugin-whatsapp-helpdesk/1.0"
+
+	// pairRateLimitBackoff is the community figure for one message per
+	// business/customer pair (§7): retrying a 131056 sooner is pointless.
+	pairRateLimitBackoff = 6 * time.Second
+
+	maxJSONResponse = 16 << 20
+)
+
+// ErrUnknownOutcome is wrapped when the API answered 2xx but the answer could
+// not be read or understood: the request probably took effect, so it is not
+// retried and callers must not resend a message on this error.
+var ErrUnknownOutcome = errors.New("request accepted but the answer is unusable; do not resend")
+
+// ClientConfig configures a Client. Zero values take the defaults above.
+type ClientConfig struct {
+	BaseURL       string // e.g. https://graph.facebook.com
+	Version       string // e.g. v25.0
+	AccessToken   string
+	PhoneNumberID string // sends, uploads, mark-read
+	WABAID        string // template listing
+
+	HTTPClient *http.Client // its Timeout bounds each attempt
+
+	MaxAttempts int // total tries for retryable failures; 1 disables retries
+	BaseBackoff time.Duration
+	MaxBackoff  time.Duration
+
+	// MessagesPerSecond paces all POSTs to /messages of this client (0 = unlimited).
+	MessagesPerSecond float64
+
+	// Sleep waits between attempts and for the pacer; injectable for tests.
+	Sleep func(context.Context, time.Duration) error
+}
+
+// Client talks to the WhatsApp Cloud API. It is safe for concurrent use.
+type Client struct {
+	cfg     ClientConfig
+	base    *url.URL
+	http    *http.Client
+	limiter *RateLimiter
+	cfgErr  error
+}
+
+// NewClient builds a client. An invalid BaseURL is reported by every call
+// rather than here, so that bad settings never crash the plugin.
+func NewClient(cfg ClientConfig) *Client {
+	cfg.BaseURL = strings.TrimRight(strings.TrimSpace(cfg.BaseURL), "/")
+	if cfg.BaseURL == "" {
+		cfg.BaseURL = DefaultBaseURL
+	}
+	cfg.Version = strings.Trim(strings.TrimSpace(cfg.Version), "/")
+	if cfg.Version == "" {
+		cfg.Version = DefaultVersion
+	} else if !strings.HasPrefix(cfg.Version, "v") {
+		cfg.Version = "v" + cfg.Version
+	}
+	if cfg.MaxAttempts <= 0 {
+		cfg.MaxAttempts = DefaultMaxAttempts
+	}
+	if cfg.BaseBackoff <= 0 {
+		cfg.BaseBackoff = DefaultBaseBackoff
+	}
+	if cfg.MaxBackoff <= 0 {
+		cfg.MaxBackoff = DefaultMaxBackoff
+	}
+	if cfg.MaxBackoff < cfg.BaseBackoff {
+		cfg.MaxBackoff = cfg.BaseBackoff
+	}
+	if cfg.Sleep == nil {
+		cfg.Sleep = sleepContext
+	}
+	c := &Client{cfg: cfg, http: cfg.HTTPClient}
+	if c.http == nil {
+		c.http = &http.Client{Timeout: DefaultHTTPTimeout}
+	}
+	if cfg.MessagesPerSecond > 0 {
+		c.limiter = newRateLimiter(cfg.MessagesPerSecond, 1, time.Now, cfg.Sleep)
+	}
+	u, err := url.Parse(cfg.BaseURL)
+	switch {
+	case err != nil:
+		c.cfgErr = errors.Wrap(err, "invalid Graph API base URL")
+	case u.Scheme != "http" && u.Scheme != "https" || u.Host == "":
+		c.cfgErr = errors.Errorf("invalid Graph API base URL %q: want http(s)://host", cfg.BaseURL)
+	default:
+		c.base = u
+	}
+	return c
+}
+
+// endpoint returns BaseURL/Version/segments..., each segment path-escaped.
+func (c *Client) endpoint(segments ...string) string {
+	var b strings.Builder
+	b.WriteString(c.cfg.BaseURL)
+	b.WriteString("/")
+	b.WriteString(c.cfg.Version)
+	for _, s := range segments {
+		b.WriteString("/")
+		b.WriteString(url.PathEscape(s))
+	}
+	return b.String()
+}
+
+// ready reports configuration problems before anything goes on the wire.
+func (c *Client) ready(needs ...string) error {
+	if c.cfgErr != nil {
+		return c.cfgErr
+	}
+	if c.cfg.AccessToken == "" {
+		return errors.New("WhatsApp access token is not configured")
+	}
+	for _, n := range needs {
+		switch {
+		case n == "phone" && c.cfg.PhoneNumberID == "":
+			return errors.New("WhatsApp phone number id is not configured")
+		case n == "waba" && c.cfg.WABAID == "":
+			return errors.New("WhatsApp Business Account id is not configured")
+		}
+	}
+	return nil
+}
+
+type apiRequest struct {
+	method      string
+	url         string
+	body        []byte
+	contentType string
+	paced       bool  // counts against MessagesPerSecond
+	idempotent  bool  // safe to retry even after a 2xx with an unreadable body
+	maxBody     int64 // response cap; 0 = maxJSONResponse
+}
+
+type apiResponse struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+var errBodyTooLarge = errors.New("response body too large")
+
+// do runs req with retries: retryable failures are retried with exponential
+// backoff and jitter up to MaxAttempts, anything else is returned at once.
+// A 2xx is never resent.
+func (c *Client) do(ctx context.Context, req apiRequest) (*apiResponse, error) {
+	var lastErr error
+	for attempt := 1; ; attempt++ {
+		if req.paced {
+			if err := c.limiter.Wait(ctx); err != nil {
+				return nil, err
+			}
+		}
+		resp, retry, err := c.attempt(ctx, req)
+		if err == nil {
+			return resp, nil
+		}
+		lastErr = err
+		if !retry || attempt >= c.cfg.MaxAttempts {
+			if retry {
+				return nil, errors.Wrapf(lastErr, "giving up after %d attempts", attempt)
+			}
+			return nil, lastErr
+		}
+		if err := c.cfg.Sleep(ctx, c.backoff(attempt, lastErr)); err != nil {
+			return nil, errors.Wrapf(err, "retry interrupted; last error: %v", lastErr)
+		}
+	}
+}
+
+// attempt performs one HTTP exchange and decides whether a failure may be retried.
+func (c *Client) attempt(ctx context.Context, req apiRequest) (*apiResponse, bool, error) {
+	var reqBody io.Reader
+	if req.body != nil {
+		reqBody = bytes.NewReader(req.body)
+	}
+	httpReq, err := http.NewRequestWithContext(ctx, req.method, req.url, reqBody)
+	if err != nil {
+		return nil, false, errors.Wrap(err, "failed to build request")
+	}
+	httpReq.Header.Set("Authorization", "Bearer "+c.cfg.AccessToken)
+	httpReq.Header.Set("User-Agent", UserAgent)
+	if req.contentType != "" {
+		httpReq.Header.Set("Content-Type", req.contentType)
+	}
+
+	resp, err := c.http.Do(httpReq)
+	if err != nil {
+		if ctx.Err() != nil {
+			// The caller gave up; the per-attempt timeout is not involved.
+			return nil, false, errors.Wrapf(ctx.Err(), "%s %s", req.method, redactURL(req.url))
+		}
+		return nil, true, errors.Wrapf(err, "%s %s failed", req.method, redactURL(req.url))
+	}
+	defer func() { _ = resp.Body.Close() }()
+
+	limit := req.maxBody
+	if limit <= 0 {
+		limit = maxJSONResponse
+	}
+	body, readErr := readCapped(resp.Body, limit)
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		switch {
+		case readErr == nil:
+		case errors.Is(readErr, errBodyTooLarge):
+			return nil, false, errors.Wrapf(readErr, "%s %s", req.method, redactURL(req.url))
+		case req.idempotent && ctx.Err() == nil:
+			return nil, true, errors.Wrapf(readErr, "reading %s response", redactURL(req.url))
+		default:
+			// The server acted on the request; resending could duplicate a message.
+			return nil, false, errors.Wrapf(ErrUnknownOutcome, "reading %s response: %v", redactURL(req.url), readErr)
+		}
+		return &apiResponse{status: resp.StatusCode, header: resp.Header, body: body}, false, nil
+	}
+	ge := parseGraphError(resp.StatusCode, resp.Header, body)
+	return nil, ge.Retryable(), ge
+}
+
+// backoff returns the wait before attempt+1: BaseBackoff doubled per attempt,
+// capped at MaxBackoff, with "equal jitter" (half fixed, half random) so that
+// clients that failed together do not retry together.
+func (c *Client) backoff(attempt int, err error) time.Duration {
+	d := c.cfg.BaseBackoff
+	for i := 1; i < attempt && d < c.cfg.MaxBackoff; i++ {
+		d *= 2
+	}
+	if ge, ok := AsGraphError(err); ok {
+		if ge.retryAfter > d {
+			d = ge.retryAfter
+		}
+		if ge.Code == CodePairRateLimit && d < pairRateLimitBackoff {
+			d = pairRateLimitBackoff
+		}
+	}
+	if d > c.cfg.MaxBackoff {
+		d = c.cfg.MaxBackoff
+	}
+	half := d / 2
+	if half <= 0 {
+		return d
+	}
+	return half + rand.N(half+1)
+}
+
+// readCapped reads at most limit bytes and reports errBodyTooLarge beyond.
+func readCapped(r io.Reader, limit int64) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return b, err
+	}
+	if int64(len(b)) > limit {
+		return b[:limit], errBodyTooLarge
+	}
+	return b, nil
+}
+
+// redactURL drops the query, which may carry an access token (Graph paging
+// links do) or a signed media hash, from error messages.
+func redactURL(raw string) string {
+	if i := strings.IndexByte(raw, '?'); i >= 0 {
+		return raw[:i]
+	}
+	return raw
+}

@@ -1,0 +1,234 @@
+package whatsapp
+
+import (
+	"bytes"
+	"encoding/json"
+	"strconv"
+	"time"
+
+	"github.com/pkg/errors"
+)
+
+// Payload is the envelope of every webhook POST (CLOUD_API.md §2). Arrays exist at every level
+// and all of them are iterated: Meta may batch.
+type Payload struct {
+	Object string  `json:"object"`
+	Entry  []Entry `json:"entry"`
+}
+
+type Entry struct {
+	ID      string   `json:"id"`
+	Changes []Change `json:"changes"`
+}
+
+type Change struct {
+	Field string `json:"field"`
+	Value Value  `json:"value"`
+}
+
+type Value struct {
+	MessagingProduct string    `json:"messaging_product"`
+	Metadata         Metadata  `json:"metadata"`
+	Contacts         []Contact `json:"contacts,omitempty"`
+	Messages         []Message `json:"messages,omitempty"`
+	Statuses         []Status  `json:"statuses,omitempty"`
+	Errors           []Error   `json:"errors,omitempty"`
+}
+
+type Metadata struct {
+	DisplayPhoneNumber string `json:"display_phone_number"`
+	PhoneNumberID      string `json:"phone_number_id"`
+}
+
+type Contact struct {
+	Profile struct {
+		Name string `json:"name"`
+	} `json:"profile"`
+	WaID string `json:"wa_id"`
+	// UserID is the business-scoped user id (BSUID); with usernames WaID may be empty.
+	UserID string `json:"user_id,omitempty"`
+}
+
+type Message struct {
+	From        string           `json:"from"`
+	ID          string           `json:"id"`
+	Timestamp   string           `json:"timestamp"`
+	Type        string           `json:"type"`
+	Context     *MessageContext  `json:"context,omitempty"`
+	Text        *Text            `json:"text,omitempty"`
+	Image       *Media           `json:"image,omitempty"`
+	Video       *Media           `json:"video,omitempty"`
+	Audio       *Media           `json:"audio,omitempty"`
+	Document    *Media           `json:"document,omitempty"`
+	Sticker     *Media           `json:"sticker,omitempty"`
+	Location    *Location        `json:"location,omitempty"`
+	Contacts    []SharedContact  `json:"contacts,omitempty"`
+	Interactive *Interactive     `json:"interactive,omitempty"`
+	Button      *Button          `json:"button,omitempty"`
+	Reaction    *Reaction        `json:"reaction,omitempty"`
+	Order       *Order           `json:"order,omitempty"`
+	System      *System          `json:"system,omitempty"`
+	Referral    *json.RawMessage `json:"referral,omitempty"`
+	Errors      []Error          `json:"errors,omitempty"`
+}
+
+type MessageContext struct {
+	From      string `json:"from,omitempty"`
+	ID        string `json:"id,omitempty"`
+	Forwarded bool   `json:"forwarded,omitempty"`
+	// FrequentlyForwarded is set by WhatsApp for messages forwarded many times.
+	FrequentlyForwarded bool `json:"frequently_forwarded,omitempty"`
+}
+
+type Text struct {
+	Body string `json:"body"`
+}
+
+// Media is the inbound media object of image, video, audio, document and sticker messages. Its
+// SHA256 is base64 here, unlike the hex digest the media endpoint answers.
+type Media struct {
+	ID       string `json:"id"`
+	MimeType string `json:"mime_type"`
+	SHA256   string `json:"sha256,omitempty"`
+	Caption  string `json:"caption,omitempty"`
+	Filename string `json:"filename,omitempty"`
+	Voice    bool   `json:"voice,omitempty"`
+	Animated bool   `json:"animated,omitempty"`
+}
+
+type Location struct {
+	Latitude  float64 `json:"latitude"`
+	Longitude float64 `json:"longitude"`
+	Name      string  `json:"name,omitempty"`
+	Address   string  `json:"address,omitempty"`
+	URL       string  `json:"url,omitempty"`
+}
+
+type SharedContact struct {
+	Name struct {
+		FormattedName string `json:"formatted_name"`
+	} `json:"name"`
+	Phones []struct {
+		Phone string `json:"phone"`
+		WaID  string `json:"wa_id,omitempty"`
+		Type  string `json:"type,omitempty"`
+	} `json:"phones,omitempty"`
+	Emails []struct {
+		Email string `json:"email"`
+	} `json:"emails,omitempty"`
+	Org *struct {
+		Company string `json:"company,omitempty"`
+	} `json:"org,omitempty"`
+}
+
+type Interactive struct {
+	Type        string `json:"type"`
+	ButtonReply *struct {
+		ID    string `json:"id"`
+		Title string `json:"title"`
+	} `json:"button_reply,omitempty"`
+	ListReply *struct {
+		ID          string `json:"id"`
+		Title       string `json:"title"`
+		Description string `json:"description,omitempty"`
+	} `json:"list_reply,omitempty"`
+	NFMReply *struct {
+		Name         string `json:"name,omitempty"`
+		Body         string `json:"body,omitempty"`
+		ResponseJSON string `json:"response_json,omitempty"`
+	} `json:"nfm_reply,omitempty"`
+}
+
+type Button struct {
+	Payload string `json:"payload"`
+	Text    string `json:"text"`
+}
+
+type Reaction struct {
+	MessageID string `json:"message_id"`
+	Emoji     string `json:"emoji,omitempty"`
+}
+
+type Order struct {
+	CatalogID    string `json:"catalog_id"`
+	Text         string `json:"text,omitempty"`
+	ProductItems []struct {
+		ProductRetailerID string  `json:"product_retailer_id"`
+		Quantity          int     `json:"quantity"`
+		ItemPrice         float64 `json:"item_price"`
+		Currency          string  `json:"currency"`
+	} `json:"product_items"`
+}
+
+type System struct {
+	Body    string `json:"body"`
+	Type    string `json:"type,omitempty"`
+	WaID    string `json:"wa_id,omitempty"`
+	NewWaID string `json:"new_wa_id,omitempty"`
+}
+
+// Status reports the delivery of a message the business sent.
+type Status struct {
+	ID                    string  `json:"id"`
+	Status                string  `json:"status"`
+	Timestamp             string  `json:"timestamp"`
+	RecipientID           string  `json:"recipient_id"`
+	BizOpaqueCallbackData string  `json:"biz_opaque_callback_data,omitempty"`
+	Errors                []Error `json:"errors,omitempty"`
+}
+
+// Error is the error object of statuses, unsupported messages and out-of-band errors.
+type Error struct {
+	Code      int    `json:"code"`
+	Title     string `json:"title"`
+	Message   string `json:"message,omitempty"`
+	ErrorData struct {
+		Details string `json:"details,omitempty"`
+	} `json:"error_data"`
+}
+
+// MaxPayloadBytes caps a webhook body: Meta's payloads are at most about 3 MB, media is never inline.
+const MaxPayloadBytes = 3 << 20
+
+// ParsePayload decodes a webhook body, refusing trailing garbage and bodies that are not a
+// WhatsApp Business Account notification.
+func ParsePayload(body []byte) (*Payload, error) {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	var p Payload
+	if err := dec.Decode(&p); err != nil {
+		return nil, errors.Wrap(err, "malformed webhook JSON")
+	}
+	if dec.More() {
+		return nil, errors.New("malformed webhook JSON: trailing data")
+	}
+	if p.Object != "whatsapp_business_account" {
+		return nil, errors.Errorf("unexpected webhook object %q", p.Object)
+	}
+	return &p, nil
+}
+
+// ParseTimestamp turns WhatsApp's Unix-seconds string into a time; a bad value yields the zero time.
+func ParseTimestamp(ts string) time.Time {
+	sec, err := strconv.ParseInt(ts, 10, 64)
+	if err != nil || sec <= 0 {
+		return time.Time{}
+	}
+	return time.Unix(sec, 0).UTC()
+}
+
+// MediaObject returns the media part of a media message, or nil.
+func (m *Message) MediaObject() *Media {
+	switch m.Type {
+	case "image":
+		return m.Image
+	case "video":
+		return m.Video
+	case "audio":
+		return m.Audio
+	case "document":
+		return m.Document
+	case "sticker":
+		return m.Sticker
+	}
+	return nil
+}

@@ -1,0 +1,158 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/gorilla/mux"
+	"github.com/mattermost/mattermost/server/public/model"
+	"github.com/pkg/errors"
+
+	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/action"
+	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/bridge"
+	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/command"
+	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/format"
+	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/helpdesk"
+	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/httpapi"
+	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/workflow"
+)
+
+// wire builds the services once per activation. Settings are read through the plugin on every
+// use, so a configuration change needs no rewiring.
+func (p *Plugin) wire(botID string, signingKey []byte) {
+	now := time.Now
+	signer := action.Signer{Key: signingKey}
+	p.people = &helpdesk.People{KV: p.kv, Now: now}
+	p.conversations = &helpdesk.Conversations{KV: p.kv, Now: now}
+	p.messages = &helpdesk.Messages{KV: p.kv, Now: now, Lease: time.Minute, Retention: 30 * 24 * time.Hour}
+	credits := &helpdesk.Credits{
+		KV: p.kv, Now: now,
+		Granted:      func() int { return p.getConfiguration().CreditsGranted },
+		LowThreshold: func() int { return p.getConfiguration().LowCreditThreshold },
+	}
+	p.outbound = &bridge.Outbound{
+		API: p.API, BotUserID: botID, Conversations: p.conversations, People: p.people, Credits: credits,
+		Texts: p.texts, Now: now,
+		NotePrefix:     func() string { return p.getConfiguration().InternalNotePrefix },
+		RouteForGroup:  p.routeForGroup,
+		CreditsChanged: p.publishCredits,
+		Count:          p.stats.Inc,
+	}
+	p.desk = &workflow.Desk{
+		API: p.API, BotUserID: botID, Conversations: p.conversations, People: p.people,
+		Tickets:   &helpdesk.Tickets{KV: p.kv, Now: now},
+		Macros:    &helpdesk.Macros{KV: p.kv, Now: now},
+		Credits:   credits,
+		Templates: &workflow.Templates{KV: p.kv, Now: now, Source: p.templateSource},
+		Outbound:  p.outbound, Texts: p.texts, Signer: signer, Now: now,
+		Settings:            p.workflowSettings,
+		RouteForGroup:       p.routeForGroup,
+		ConversationChanged: p.publishConversation,
+		TicketChanged:       p.publishTicket,
+	}
+	p.inbound = &bridge.Inbound{
+		API: p.API, BotUserID: botID, People: p.people, Conversations: p.conversations, Messages: p.messages,
+		Texts: p.texts, Emoji: format.NewEmoji(), Signer: signer, BusyWait: 3 * time.Second,
+		NewConversation: func(c *helpdesk.Conversation) { go p.desk.NewConversation(c) },
+		Changed:         p.publishConversation,
+		Count:           p.stats.Inc,
+	}
+	p.views = &httpapi.Views{API: p.API, People: p.people, TeamName: func() string { return p.getConfiguration().TeamName }}
+	p.commands = &command.Handler{API: p.API, Desk: p.desk, Texts: p.texts, Describe: p.outbound.Describe, Stats: p.statsText}
+}
+
+// routes mounts the webapp API, post actions and dialogs next to the webhook.
+func (p *Plugin) mountRoutes(r *mux.Router) {
+	api := &httpapi.API{PluginAPI: p.API, Desk: p.desk, Views: p.views, Describe: p.outbound.Describe, TicketChanged: p.publishTicket}
+	api.Register(r.PathPrefix("/api/v1").Subrouter())
+	actions := &httpapi.Handlers{
+		API: p.API, BotUserID: p.botUserID, Desk: p.desk, Signer: p.desk.Signer, Texts: p.texts, Describe: p.outbound.Describe,
+		SendHSM: func(ctx context.Context, userID, convID, template string, values []string) error {
+			return p.desk.SendHSMList(ctx, userID, convID, template, values)
+		},
+	}
+	r.HandleFunc("/actions/attend", actions.Attend).Methods("POST")
+	r.HandleFunc("/actions/invite/accept", actions.Invite(true)).Methods("POST")
+	r.HandleFunc("/actions/invite/decline", actions.Invite(false)).Methods("POST")
+	r.HandleFunc("/dialogs/hsm", actions.HSMDialog).Methods("POST")
+}
+
+func (p *Plugin) workflowSettings() workflow.Settings {
+	cfg := p.getConfiguration()
+	groups, _ := cfg.groups()
+	return workflow.Settings{AutoDistribution: cfg.AutoDistribution, MaxPerAgent: cfg.MaxConversationsPerAgent, Groups: groups}
+}
+
+func (p *Plugin) templateSource() (workflow.TemplateSource, error) {
+	cfg := p.getConfiguration()
+	if cfg.BusinessAccountID == "" {
+		return nil, errors.Wrap(helpdesk.ErrInvalid, "set the WhatsApp Business Account ID to use HSM templates")
+	}
+	route, err := p.routeFor(cfg.PhoneNumberID)
+	if err != nil {
+		return nil, err
+	}
+	src, ok := route.Graph.(workflow.TemplateSource)
+	if !ok {
+		return nil, errors.New("the Graph API client cannot list templates")
+	}
+	return src, nil
+}
+
+// Websocket events carry JSON strings: structs and typed maps break the plugin RPC's gob encoding.
+func (p *Plugin) publish(event, key string, v any, groups ...string) {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return
+	}
+	if len(groups) == 0 {
+		all, _ := p.getConfiguration().groups()
+		for _, g := range all {
+			groups = append(groups, g.Name)
+		}
+	}
+	for _, g := range groups {
+		route, err := p.routeForGroup(g)
+		if err != nil {
+			continue
+		}
+		p.API.PublishWebSocketEvent(event, map[string]any{key: string(raw)}, &model.WebsocketBroadcast{ChannelId: route.QueueChannelID})
+	}
+}
+
+func (p *Plugin) publishConversation(c *helpdesk.Conversation) {
+	p.publish("conversation_updated", "conversation", p.views.Conversation(c), c.Group)
+}
+
+func (p *Plugin) publishTicket(t *helpdesk.Ticket) {
+	if c, err := p.conversations.Get(t.ConversationID); err == nil {
+		p.publish("ticket_updated", "ticket", p.views.Ticket(t), c.Group)
+	}
+}
+
+func (p *Plugin) publishCredits(b helpdesk.CreditBalance) {
+	p.publish("credits_updated", "credits", b)
+}
+
+func (p *Plugin) distribute() {
+	defer p.recoverHook("distribute", nil)
+	if p.configProblem() != nil || !p.getConfiguration().AutoDistribution {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), distributeInterval*4)
+	defer cancel()
+	p.desk.Distribute(ctx)
+}
+
+func (p *Plugin) syncTemplates() {
+	defer p.recoverHook("syncTemplates", nil)
+	if p.configProblem() != nil || p.getConfiguration().BusinessAccountID == "" {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if _, err := p.desk.Templates.Sync(ctx); err != nil {
+		p.API.LogWarn("Periodic template sync failed", "error", err.Error())
+	}
+}

@@ -1,0 +1,217 @@
+package workflow
+
+import (
+	"context"
+	"net/http"
+	"sort"
+
+	"github.com/mattermost/mattermost/server/public/model"
+	"github.com/pkg/errors"
+
+	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/bridge"
+	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/helpdesk"
+)
+
+// Attend makes agentID the owner of a waiting conversation: exactly one of concurrent attempts
+// wins. The agent joins the channel, the queue announcement says who attends, the
+// start-of-service message goes out and the customer's messages are marked read. Problems with
+// the start message do not undo the attend; they come back as notices.
+func (d *Desk) Attend(ctx context.Context, agentID, convID string) (*helpdesk.Conversation, []error, error) {
+	conv, err := d.Conversation(agentID, convID)
+	if err != nil {
+		return nil, nil, err
+	}
+	conv, err = d.Conversations.Attend(conv.ID, agentID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, appErr := d.API.AddChannelMember(conv.ChannelID, agentID); appErr != nil && appErr.StatusCode != http.StatusBadRequest {
+		d.API.LogError("Could not add the agent to the conversation channel", "conversation_id", conv.ID, "error", appErr.Error())
+	}
+	d.updateQueuePost(conv)
+	d.changed(conv)
+
+	var notices []error
+	if group, ok := d.Settings().Group(conv.Group); ok && group.StartMessage != "" {
+		text := d.vars(conv, agentID).Render(group.StartMessage)
+		if err := d.Outbound.SendNotice(ctx, conv, text, bridge.Delivery{Kind: bridge.KindStart, AgentID: agentID}); err != nil {
+			notices = append(notices, errors.Wrap(err, "start-of-service message not sent"))
+		}
+	}
+	d.Outbound.MarkRead(ctx, conv)
+	return conv, notices, nil
+}
+
+// AttendNext attends the longest-waiting conversation of the agent's chat groups.
+func (d *Desk) AttendNext(ctx context.Context, agentID string) (*helpdesk.Conversation, []error, error) {
+	waiting, err := d.List(agentID, helpdesk.StateWaiting)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, c := range waiting {
+		conv, notices, err := d.Attend(ctx, agentID, c.ID)
+		if errors.Is(err, helpdesk.ErrConflict) {
+			continue // someone else took it a moment ago
+		}
+		return conv, notices, err
+	}
+	return nil, nil, errors.Wrap(helpdesk.ErrNotFound, "no conversation is waiting")
+}
+
+// updateQueuePost rewrites the queue announcement to show the conversation's state; the Attend
+// button goes away once someone attends.
+func (d *Desk) updateQueuePost(conv *helpdesk.Conversation) {
+	if conv.QueuePostID == "" {
+		return
+	}
+	post, appErr := d.API.GetPost(conv.QueuePostID)
+	if appErr != nil {
+		return
+	}
+	l := d.Texts.ForServer()
+	updated := post.Clone()
+	updated.AddProp("wa_state", conv.State)
+	attachments := updated.Attachments()
+	if len(attachments) > 0 {
+		a := attachments[0]
+		a.Actions = nil
+		state := d.Texts.T(l, "queue.state."+conv.State, nil)
+		if conv.AgentID != "" {
+			if u, appErr := d.API.GetUser(conv.AgentID); appErr == nil {
+				state = d.Texts.T(l, "queue.attended_by", map[string]any{"Agent": "@" + u.Username})
+			}
+		}
+		if conv.State == helpdesk.StateClosed {
+			state = d.Texts.T(l, "queue.state.closed", nil)
+		}
+		a.Fields = append(a.Fields, &model.MessageAttachmentField{Title: d.Texts.T(l, "queue.state", nil), Value: state, Short: true})
+		a.Color = "#8A8A8A"
+		model.ParseMessageAttachment(updated, []*model.MessageAttachment{a})
+	}
+	if _, appErr := d.API.UpdatePost(updated); appErr != nil {
+		d.API.LogWarn("Could not update the queue announcement", "post_id", post.Id, "error", appErr.Error())
+	}
+}
+
+// NewConversation runs when a customer starts a conversation: the queue-entry message, the
+// agents-offline message when nobody of the group is online, and automatic distribution.
+func (d *Desk) NewConversation(conv *helpdesk.Conversation) {
+	ctx, cancel := noticeCtx()
+	defer cancel()
+	d.changed(conv)
+	group, ok := d.Settings().Group(conv.Group)
+	if !ok {
+		return
+	}
+	send := func(text, kind string) {
+		if text == "" {
+			return
+		}
+		if err := d.Outbound.SendNotice(ctx, conv, d.vars(conv, "").Render(text), bridge.Delivery{Kind: kind}); err != nil {
+			d.API.LogWarn("Could not send an automatic message", "kind", kind, "conversation_id", conv.ID, "error", err.Error())
+		}
+	}
+	send(group.QueueEntryMessage, bridge.KindQueue)
+	online, err := d.onlineAgents(conv.Group)
+	if err != nil {
+		d.API.LogWarn("Could not read agents' status", "error", err.Error())
+	} else if len(online) == 0 {
+		send(group.AgentsOfflineMessage, bridge.KindOffline)
+	}
+	if d.Settings().AutoDistribution {
+		d.Distribute(ctx)
+	}
+}
+
+// onlineAgents lists the queue-channel members of group whose status is online (not bots).
+func (d *Desk) onlineAgents(group string) ([]string, error) {
+	route, err := d.RouteForGroup(group)
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	for page := 0; ; page++ {
+		members, appErr := d.API.GetChannelMembers(route.QueueChannelID, page, 200)
+		if appErr != nil {
+			return nil, errors.Wrap(appErr, "failed to list the queue channel's members")
+		}
+		for _, m := range members {
+			if m.UserId != d.BotUserID {
+				ids = append(ids, m.UserId)
+			}
+		}
+		if len(members) < 200 {
+			break
+		}
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	statuses, appErr := d.API.GetUserStatusesByIds(ids)
+	if appErr != nil {
+		return nil, errors.Wrap(appErr, "failed to read statuses")
+	}
+	var online []string
+	for _, s := range statuses {
+		if s.Status == model.StatusOnline {
+			online = append(online, s.UserId)
+		}
+	}
+	sort.Strings(online)
+	return online, nil
+}
+
+// IsOnline reports whether a user's Mattermost status is online.
+func (d *Desk) IsOnline(userID string) bool {
+	s, appErr := d.API.GetUserStatus(userID)
+	return appErr == nil && s.Status == model.StatusOnline
+}
+
+// Distribute hands waiting conversations, oldest first, to the online agent of their group with
+// the fewest active conversations under the limit. It runs on new conversations and from a
+// cluster-wide job, so conversations that had to wait are handed out once someone is free.
+func (d *Desk) Distribute(ctx context.Context) int {
+	settings := d.Settings()
+	if !settings.AutoDistribution {
+		return 0
+	}
+	waiting, err := d.Conversations.List(helpdesk.StateWaiting)
+	if err != nil || len(waiting) == 0 {
+		return 0
+	}
+	active, err := d.Conversations.List(helpdesk.StateActive)
+	if err != nil {
+		return 0
+	}
+	load := map[string]int{}
+	for _, c := range active {
+		load[c.AgentID]++
+	}
+	sort.SliceStable(waiting, func(i, j int) bool { return waiting[i].CreatedAt < waiting[j].CreatedAt })
+	onlineByGroup := map[string][]string{}
+	handed := 0
+	for _, conv := range waiting {
+		online, ok := onlineByGroup[conv.Group]
+		if !ok {
+			online, _ = d.onlineAgents(conv.Group)
+			onlineByGroup[conv.Group] = online
+		}
+		best := ""
+		for _, agent := range online {
+			if load[agent] < settings.MaxPerAgent && (best == "" || load[agent] < load[best]) {
+				best = agent
+			}
+		}
+		if best == "" {
+			continue
+		}
+		if _, notices, err := d.Attend(ctx, best, conv.ID); err == nil {
+			load[best]++
+			handed++
+			for _, n := range notices {
+				d.API.LogWarn("Automatic distribution notice", "conversation_id", conv.ID, "notice", n.Error())
+			}
+		}
+	}
+	return handed
+}

@@ -1,0 +1,203 @@
+// Package workflow is what agents do: attend, invite, answer with macros and HSMs, set a status
+// and close into a draft ticket. Slash commands, post actions and the HTTP API all call it, so the
+// three behave the same.
+package workflow
+
+import (
+	"context"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/mattermost/mattermost/server/public/model"
+	"github.com/mattermost/mattermost/server/public/plugin"
+	"github.com/pkg/errors"
+
+	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/action"
+	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/bridge"
+	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/helpdesk"
+	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/l10n"
+)
+
+// Settings are the parts of the configuration the workflow reads.
+type Settings struct {
+	AutoDistribution bool
+	MaxPerAgent      int
+	Groups           []helpdesk.Group
+}
+
+// Group returns a chat group by name.
+func (s Settings) Group(name string) (helpdesk.Group, bool) {
+	for _, g := range s.Groups {
+		if g.Name == name {
+			return g, true
+		}
+	}
+	return helpdesk.Group{}, false
+}
+
+// Desk carries out agents' actions.
+type Desk struct {
+	API           plugin.API
+	BotUserID     string
+	Conversations *helpdesk.Conversations
+	People        *helpdesk.People
+	Tickets       *helpdesk.Tickets
+	Macros        *helpdesk.Macros
+	Credits       *helpdesk.Credits
+	Templates     *Templates
+	Outbound      *bridge.Outbound
+	Texts         *l10n.Translator
+	Signer        action.Signer
+	Now           func() time.Time
+	Settings      func() Settings
+	RouteForGroup func(group string) (bridge.Route, error)
+
+	// ConversationChanged and TicketChanged push changes to agents' browsers.
+	ConversationChanged func(*helpdesk.Conversation)
+	TicketChanged       func(*helpdesk.Ticket)
+}
+
+// ErrForbidden is returned when the user is not an agent of the conversation's chat group.
+var ErrForbidden = helpdesk.ErrForbidden
+
+// IsAdmin reports whether userID is a system admin.
+func (d *Desk) IsAdmin(userID string) bool {
+	return d.API.HasPermissionTo(userID, model.PermissionManageSystem)
+}
+
+// IsAgent reports whether userID is an agent of group: a member of its queue channel, or a
+// system admin.
+func (d *Desk) IsAgent(userID, group string) bool {
+	if d.IsAdmin(userID) {
+		return true
+	}
+	route, err := d.RouteForGroup(group)
+	if err != nil {
+		return false
+	}
+	_, appErr := d.API.GetChannelMember(route.QueueChannelID, userID)
+	return appErr == nil
+}
+
+// AgentGroups lists the chat groups userID is an agent of.
+func (d *Desk) AgentGroups(userID string) []string {
+	var out []string
+	for _, g := range d.Settings().Groups {
+		if d.IsAgent(userID, g.Name) {
+			out = append(out, g.Name)
+		}
+	}
+	return out
+}
+
+// IsAnyAgent reports whether userID may use the helpdesk at all.
+func (d *Desk) IsAnyAgent(userID string) bool { return len(d.AgentGroups(userID)) > 0 }
+
+// Conversation loads a conversation the user may act on.
+func (d *Desk) Conversation(userID, id string) (*helpdesk.Conversation, error) {
+	conv, err := d.Conversations.Get(id)
+	if err != nil {
+		return nil, err
+	}
+	if !d.IsAgent(userID, conv.Group) {
+		return nil, errors.Wrap(ErrForbidden, "you are not an agent of this conversation's chat group")
+	}
+	return conv, nil
+}
+
+// Find resolves what an agent typed: a conversation id, or a customer's phone number (their
+// open conversation).
+func (d *Desk) Find(userID, ref string) (*helpdesk.Conversation, error) {
+	ref = strings.TrimSpace(ref)
+	if model.IsValidId(ref) {
+		return d.Conversation(userID, ref)
+	}
+	phone := helpdesk.CanonicalPhone(ref)
+	if phone == "" {
+		return nil, errors.Wrapf(helpdesk.ErrNotFound, "no conversation %q", ref)
+	}
+	for _, state := range []string{helpdesk.StateWaiting, helpdesk.StateActive} {
+		convs, err := d.Conversations.List(state)
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range convs {
+			p, err := d.People.Get(c.PersonID)
+			if err == nil && p.Phone == phone && d.IsAgent(userID, c.Group) {
+				return c, nil
+			}
+		}
+	}
+	return nil, errors.Wrapf(helpdesk.ErrNotFound, "no open conversation with %s", helpdesk.FormatPhone(phone))
+}
+
+// InChannel returns the conversation of a channel, for commands typed inside it.
+func (d *Desk) InChannel(userID, channelID string) (*helpdesk.Conversation, error) {
+	conv, err := d.Conversations.ByChannel(channelID)
+	if err != nil {
+		return nil, err
+	}
+	return d.Conversation(userID, conv.ID)
+}
+
+// List returns the conversations in a state from the user's chat groups, oldest first.
+func (d *Desk) List(userID, state string) ([]*helpdesk.Conversation, error) {
+	if state != helpdesk.StateWaiting && state != helpdesk.StateActive && state != helpdesk.StateClosed {
+		return nil, errors.Wrapf(helpdesk.ErrInvalid, "unknown state %q", state)
+	}
+	convs, err := d.Conversations.List(state)
+	if err != nil {
+		return nil, err
+	}
+	groups := map[string]bool{}
+	for _, g := range d.AgentGroups(userID) {
+		groups[g] = true
+	}
+	out := convs[:0]
+	for _, c := range convs {
+		if groups[c.Group] {
+			out = append(out, c)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].CreatedAt < out[j].CreatedAt })
+	return out, nil
+}
+
+func (d *Desk) changed(c *helpdesk.Conversation) {
+	if d.ConversationChanged != nil && c != nil {
+		d.ConversationChanged(c)
+	}
+}
+
+func (d *Desk) vars(conv *helpdesk.Conversation, agentID string) helpdesk.MacroVars {
+	v := helpdesk.MacroVars{CustomerName: conv.CustomerName, ConversationID: conv.ID}
+	if p, err := d.People.Get(conv.PersonID); err == nil {
+		v.CustomerName = p.Name
+	}
+	if agentID != "" {
+		if u, appErr := d.API.GetUser(agentID); appErr == nil {
+			v.AgentName = displayName(u)
+		}
+	}
+	return v
+}
+
+func displayName(u *model.User) string {
+	if name := strings.TrimSpace(u.FirstName + " " + u.LastName); name != "" {
+		return name
+	}
+	if u.Nickname != "" {
+		return u.Nickname
+	}
+	return u.Username
+}
+
+// Notice is a non-fatal problem of an action that succeeded (a start message that could not be
+// sent, say), reported to the agent.
+type Notice struct{ Err error }
+
+// noticeCtx gives plugin-initiated sends their own deadline, detached from a short request.
+func noticeCtx() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), 30*time.Second)
+}

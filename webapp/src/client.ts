@@ -1,0 +1,165 @@
+// Fetch wrapper for the plugin's HTTP API. Mattermost authenticates the browser by its session
+// cookie; the server rejects cookie-authenticated writes without the CSRF token and the
+// X-Requested-With header, so both are always sent.
+import {PLUGIN_ID} from './manifest';
+import type {
+    Conversation,
+    ConversationState,
+    Credits,
+    NewPerson,
+    Person,
+    Ticket,
+    TicketPatch,
+    TicketStatus,
+} from './types';
+
+export const API_PATH = `/plugins/${PLUGIN_ID}/api/v1`;
+
+/** An error answered by the API, carrying the server's `{"error": "..."}` message. */
+export class ApiError extends Error {
+    readonly status: number;
+
+    constructor(message: string, status: number) {
+        super(message);
+        this.name = 'ApiError';
+        this.status = status;
+    }
+}
+
+export interface ClientOptions {
+
+    /** Full base URL or path of the API, e.g. 'http://127.0.0.1:8065/plugins/whatsapp-helpdesk/api/v1'. */
+    baseUrl?: string;
+
+    /** Sub-path Mattermost is served under, used when window.basename is unset. */
+    siteSubpath?: () => string;
+    fetch?: typeof fetch;
+}
+
+export function readCookie(name: string, cookies: string = typeof document === 'undefined' ? '' : document.cookie): string {
+    for (const part of cookies.split(';')) {
+        const eq = part.indexOf('=');
+        if (eq < 0) {
+            continue;
+        }
+        if (part.slice(0, eq).trim() === name) {
+            return decodeURIComponent(part.slice(eq + 1).trim());
+        }
+    }
+    return '';
+}
+
+/** The API answers lists as bare arrays; wrapped lists ({"conversations": [...]}) are accepted too. */
+function asList<T>(body: unknown, key: string): T[] {
+    if (Array.isArray(body)) {
+        return body as T[];
+    }
+    if (body && typeof body === 'object' && Array.isArray((body as Record<string, unknown>)[key])) {
+        return (body as Record<string, T[]>)[key];
+    }
+    return [];
+}
+
+export class Client {
+    private readonly options: ClientOptions;
+
+    constructor(options: ClientOptions = {}) {
+        this.options = options;
+    }
+
+    baseUrl(): string {
+        if (this.options.baseUrl) {
+            return this.options.baseUrl.replace(/\/+$/, '');
+        }
+        let prefix = '';
+        if (typeof window !== 'undefined' && typeof window.basename === 'string' && window.basename) {
+            prefix = window.basename;
+        } else if (this.options.siteSubpath) {
+            prefix = this.options.siteSubpath();
+        }
+        return prefix.replace(/\/+$/, '') + API_PATH;
+    }
+
+    async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+        const headers: Record<string, string> = {
+            Accept: 'application/json',
+            'X-Requested-With': 'XMLHttpRequest',
+        };
+        const csrf = readCookie('MMCSRF');
+        if (csrf) {
+            headers['X-CSRF-Token'] = csrf;
+        }
+        const init: RequestInit = {method, headers, credentials: 'include'};
+        if (body !== undefined) {
+            headers['Content-Type'] = 'application/json';
+            init.body = JSON.stringify(body);
+        }
+        const doFetch = this.options.fetch ?? fetch;
+        let response: Response;
+        try {
+            response = await doFetch(this.baseUrl() + '/' + path.replace(/^\/+/, ''), init);
+        } catch (err) {
+            throw new ApiError(err instanceof Error ? err.message : String(err), 0);
+        }
+        const text = await response.text();
+        let parsed: unknown;
+        if (text) {
+            try {
+                parsed = JSON.parse(text);
+            } catch {
+                parsed = undefined;
+            }
+        }
+        if (!response.ok) {
+            const message = parsed && typeof parsed === 'object' && typeof (parsed as {error?: unknown}).error === 'string' ?
+                (parsed as {error: string}).error :
+                (text.trim() || response.statusText || `HTTP ${response.status}`);
+            throw new ApiError(message, response.status);
+        }
+        return parsed as T;
+    }
+
+    async getConversations(state: ConversationState): Promise<Conversation[]> {
+        return asList<Conversation>(await this.request('GET', `conversations?state=${encodeURIComponent(state)}`), 'conversations');
+    }
+
+    attend(id: string): Promise<Conversation | undefined> {
+        return this.request('POST', `conversations/${encodeURIComponent(id)}/attend`);
+    }
+
+    invite(id: string, userId: string): Promise<unknown> {
+        return this.request('POST', `conversations/${encodeURIComponent(id)}/invite`, {user_id: userId});
+    }
+
+    close(id: string): Promise<unknown> {
+        return this.request('POST', `conversations/${encodeURIComponent(id)}/close`);
+    }
+
+    async getTickets(status: TicketStatus): Promise<Ticket[]> {
+        return asList<Ticket>(await this.request('GET', `tickets?status=${encodeURIComponent(status)}`), 'tickets');
+    }
+
+    getTicket(id: string): Promise<Ticket> {
+        return this.request('GET', `tickets/${encodeURIComponent(id)}`);
+    }
+
+    updateTicket(id: string, patch: TicketPatch): Promise<Ticket | undefined> {
+        return this.request('PATCH', `tickets/${encodeURIComponent(id)}`, patch);
+    }
+
+    saveTicket(id: string): Promise<Ticket | undefined> {
+        return this.request('POST', `tickets/${encodeURIComponent(id)}/save`);
+    }
+
+    async searchPeople(q: string): Promise<Person[]> {
+        return asList<Person>(await this.request('GET', `people?q=${encodeURIComponent(q)}`), 'people');
+    }
+
+    createPerson(person: NewPerson): Promise<Person> {
+        return this.request('POST', 'people', person);
+    }
+
+    getCredits(): Promise<Credits> {
+        return this.request('GET', 'credits');
+    }
+}

@@ -1,0 +1,164 @@
+import React, {useEffect, useMemo, useRef, useState} from 'react';
+
+import {useHelpdesk, usePluginState, useT} from '../context';
+import {conversationsIn, draftTickets, isLowBalance} from '../store';
+
+import {ConversationTable} from './ConversationTable';
+import {DraftTickets} from './DraftTickets';
+import {ensureStyles} from './styles';
+
+export type TabKey = 'waiting' | 'active' | 'drafts';
+const TABS: TabKey[] = ['waiting', 'active', 'drafts'];
+
+function CreditsBadge() {
+    const t = useT();
+    const {credits} = usePluginState();
+    if (!credits) {
+        return null;
+    }
+    const low = isLowBalance(credits);
+    const empty = credits.balance <= 0;
+    return (
+        <span
+            className={'wahd-credits' + (empty ? ' wahd-credits--empty' : low ? ' wahd-credits--low' : '')}
+            data-testid='wa-credits'
+            title={t('credits.title', {used: credits.used, granted: credits.granted})}
+            aria-label={`${t('credits.label')}: ${t('credits.balance', {balance: credits.balance})}`}
+        >
+            {low && <span aria-hidden='true'>{'⚠'}</span>}
+            {t('credits.balance', {balance: credits.balance})}
+        </span>
+    );
+}
+
+function CreditsWarning() {
+    const t = useT();
+    const {credits} = usePluginState();
+    if (!credits || !isLowBalance(credits)) {
+        return null;
+    }
+    return (
+        <div
+            className={'wahd-banner ' + (credits.balance <= 0 ? 'wahd-banner--error' : 'wahd-banner--warning')}
+            role='status'
+            data-testid='wa-credits-low'
+        >
+            <span>{credits.balance <= 0 ? t('credits.empty') : t('credits.low', {balance: credits.balance})}</span>
+        </div>
+    );
+}
+
+export function Panel({initialTab = 'waiting'}: {initialTab?: TabKey}) {
+    const t = useT();
+    const helpdesk = useHelpdesk();
+    const {conversations, tickets, error, loading} = usePluginState();
+    const [tab, setTab] = useState<TabKey>(initialTab);
+    const tabRefs = useRef<Record<TabKey, HTMLButtonElement | null>>({waiting: null, active: null, drafts: null});
+
+    useEffect(() => {
+        ensureStyles();
+        helpdesk.ensureLoaded();
+    }, [helpdesk]);
+
+    const counts = useMemo(() => ({
+        waiting: conversationsIn(conversations, 'waiting').length,
+        active: conversationsIn(conversations, 'active').length,
+        drafts: draftTickets(tickets).length,
+    }), [conversations, tickets]);
+
+    const labels: Record<TabKey, string> = {
+        waiting: t('tab.waiting'),
+        active: t('tab.active'),
+        drafts: t('tab.drafts'),
+    };
+    const titles: Record<TabKey, string> = {
+        waiting: t('section.waiting'),
+        active: t('section.active'),
+        drafts: t('section.drafts'),
+    };
+
+    // Arrow keys move between tabs (WAI-ARIA tabs pattern).
+    const onTabKeyDown = (e: React.KeyboardEvent) => {
+        const step = e.key === 'ArrowRight' ? 1 : e.key === 'ArrowLeft' ? -1 : 0;
+        if (!step) {
+            return;
+        }
+        e.preventDefault();
+        const next = TABS[(TABS.indexOf(tab) + step + TABS.length) % TABS.length];
+        setTab(next);
+        tabRefs.current[next]?.focus();
+    };
+
+    return (
+        <div
+            className='wahd'
+            data-testid='wa-panel'
+        >
+            <div className='wahd-header'>
+                <span className='wahd-header-title'>{t('plugin.name')}</span>
+                <CreditsBadge/>
+                <button
+                    type='button'
+                    className='wahd-icon-button'
+                    data-testid='wa-refresh'
+                    disabled={loading}
+                    onClick={() => helpdesk.refresh()}
+                >{'↻ '}{t('common.refresh')}</button>
+            </div>
+            <CreditsWarning/>
+            {error && (
+                <div
+                    className='wahd-banner wahd-banner--error'
+                    role='alert'
+                    data-testid='wa-error'
+                >
+                    <span>{`${t('error.title')}: ${error}`}</span>
+                    <button
+                        type='button'
+                        className='wahd-link-button'
+                        onClick={() => helpdesk.setError(null)}
+                    >{t('common.dismiss')}</button>
+                </div>
+            )}
+            <div
+                className='wahd-tabs'
+                role='tablist'
+                aria-label={t('tabs.label')}
+            >
+                {TABS.map((key) => (
+                    <button
+                        key={key}
+                        ref={(el) => {
+                            tabRefs.current[key] = el;
+                        }}
+                        type='button'
+                        role='tab'
+                        id={`wahd-tab-${key}`}
+                        className='wahd-tab'
+                        aria-selected={tab === key}
+                        aria-controls={`wahd-tabpanel-${key}`}
+                        tabIndex={tab === key ? 0 : -1}
+                        title={titles[key]}
+                        data-testid={`wa-tab-${key}`}
+                        onClick={() => setTab(key)}
+                        onKeyDown={onTabKeyDown}
+                    >
+                        {labels[key]}
+                        <span
+                            className='wahd-count'
+                            data-testid={`wa-count-${key}`}
+                        >{counts[key]}</span>
+                    </button>
+                ))}
+            </div>
+            <div
+                className='wahd-body'
+                role='tabpanel'
+                id={`wahd-tabpanel-${tab}`}
+                aria-labelledby={`wahd-tab-${tab}`}
+            >
+                {tab === 'drafts' ? <DraftTickets/> : <ConversationTable listState={tab}/>}
+            </div>
+        </div>
+    );
+}

@@ -1,0 +1,143 @@
+// The plugin's own state: a reducer behind a tiny observable store, independent of the shape of
+// Mattermost's redux store (which changes between server versions).
+import type {Locale} from './i18n';
+import type {Conversation, ConversationState, Credits, Ticket} from './types';
+
+export interface State {
+    locale: Locale;
+    conversations: Record<string, Conversation>;
+    tickets: Record<string, Ticket>;
+    credits: Credits | null;
+    loading: boolean;
+
+    /** True once a full fetch has completed (successfully or not). */
+    loaded: boolean;
+    error: string | null;
+}
+
+export type Action =
+    | {type: 'locale'; locale: Locale}
+    | {type: 'fetch_start'}
+    | {
+        type: 'fetch_done';
+        conversations: Partial<Record<ConversationState, Conversation[]>>;
+        drafts?: Ticket[];
+        credits?: Credits;
+        error: string | null;
+    }
+    | {type: 'conversation'; conversation: Conversation}
+    | {type: 'ticket'; ticket: Ticket}
+    | {type: 'credits'; credits: Credits}
+    | {type: 'error'; error: string | null};
+
+export const initialState = (locale: Locale = 'en'): State => ({
+    locale,
+    conversations: {},
+    tickets: {},
+    credits: null,
+    loading: false,
+    loaded: false,
+    error: null,
+});
+
+export function reducer(state: State, action: Action): State {
+    switch (action.type) {
+    case 'locale':
+        return state.locale === action.locale ? state : {...state, locale: action.locale};
+    case 'fetch_start':
+        return {...state, loading: true};
+    case 'fetch_done': {
+        let conversations = state.conversations;
+        for (const [conversationState, list] of Object.entries(action.conversations)) {
+            if (!list) {
+                continue;
+            }
+
+            // The fetched list is the truth for its state: drop what left it, add what is there.
+            const next: Record<string, Conversation> = {};
+            for (const c of Object.values(conversations)) {
+                if (c.state !== conversationState) {
+                    next[c.id] = c;
+                }
+            }
+            for (const c of list) {
+                next[c.id] = c;
+            }
+            conversations = next;
+        }
+        let tickets = state.tickets;
+        if (action.drafts) {
+            tickets = {};
+            for (const t of action.drafts) {
+                tickets[t.id] = t;
+            }
+        }
+        return {
+            ...state,
+            conversations,
+            tickets,
+            credits: action.credits ?? state.credits,
+            loading: false,
+            loaded: true,
+            error: action.error,
+        };
+    }
+    case 'conversation':
+        return {...state, conversations: {...state.conversations, [action.conversation.id]: action.conversation}};
+    case 'ticket':
+        return {...state, tickets: {...state.tickets, [action.ticket.id]: action.ticket}};
+    case 'credits':
+        return {...state, credits: action.credits};
+    case 'error':
+        return state.error === action.error ? state : {...state, error: action.error};
+    default:
+        return state;
+    }
+}
+
+export class PluginStore {
+    private state: State;
+    private readonly listeners = new Set<() => void>();
+
+    constructor(state: State = initialState()) {
+        this.state = state;
+    }
+
+    getState = (): State => this.state;
+
+    subscribe = (listener: () => void): (() => void) => {
+        this.listeners.add(listener);
+        return () => {
+            this.listeners.delete(listener);
+        };
+    };
+
+    dispatch = (action: Action): void => {
+        const next = reducer(this.state, action);
+        if (next === this.state) {
+            return;
+        }
+        this.state = next;
+        for (const listener of [...this.listeners]) {
+            listener();
+        }
+    };
+}
+
+// Selectors. They return new arrays: call them inside useMemo keyed on the state slices.
+
+export function conversationsIn(conversations: Record<string, Conversation>, state: ConversationState): Conversation[] {
+    return Object.values(conversations).
+        filter((c) => c.state === state).
+        sort((a, b) => (a.created_at - b.created_at) || a.id.localeCompare(b.id));
+}
+
+export function draftTickets(tickets: Record<string, Ticket>): Ticket[] {
+    return Object.values(tickets).
+        filter((t) => t.status === 'draft').
+        sort((a, b) => (b.created_at - a.created_at) || a.id.localeCompare(b.id));
+}
+
+export function isLowBalance(credits: Credits | null): boolean {
+    return Boolean(credits) && credits!.balance <= credits!.low_threshold;
+}

@@ -1,0 +1,91 @@
+// JSON shapes of the plugin's HTTP API (/plugins/whatsapp-helpdesk/api/v1). Times are Unix ms.
+
+export type ConversationState = 'waiting' | 'active' | 'closed';
+
+export interface ConversationCustomer {
+    id: string;
+    name: string;
+    phone: string;
+    wa_id?: string;
+}
+
+export interface Conversation {
+    id: string;
+    group_id?: string;
+    channel_id: string;
+    team_name: string;
+    state: ConversationState;
+    origin: string;
+    customer: ConversationCustomer;
+    agent_id?: string;
+    agent_name?: string;
+    created_at: number;
+    attended_at?: number;
+    closed_at?: number;
+    last_inbound_at?: number;
+    window_expires_at?: number;
+    status?: string;
+    ticket_id?: string;
+}
+
+export type TicketStatus = 'draft' | 'saved';
+
+export interface TicketCustomer {
+    id?: string;
+    name: string;
+    phone?: string;
+    email?: string;
+}
+
+export type TranscriptDirection = 'inbound' | 'outbound' | 'note';
+
+export interface TranscriptEntry {
+    at: number;
+    author: string;
+    direction: TranscriptDirection;
+    text: string;
+    attachments?: string[];
+}
+
+export interface Ticket {
+    id: string;
+    conversation_id: string;
+    channel_id?: string;
+    status: TicketStatus;
+    subject: string;
+    customer: TicketCustomer;
+    conversation_status?: string;
+    agent_id?: string;
+    transcript?: TranscriptEntry[];
+    created_at: number;
+    saved_at?: number;
+}
+
+export interface Person {
+    id: string;
+    name: string;
+    phone?: string;
+    email?: string;
+    wa_id?: string;
+}
+
+export interface NewPerson {
+    name: string;
+    phone?: string;
+    email?: string;
+}
+
+export interface Credits {
+    granted: number;
+    used: number;
+    balance: number;
+    low_threshold: number;
+}
+
+/** Body of PATCH tickets/{id}: either customer_id or new_customer, never both. */
+export interface TicketPatch {
+    subject?: string;
+    status?: TicketStatus;
+    customer_id?: string;
+    new_customer?: NewPerson;
+}
