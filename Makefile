@@ -13,7 +13,7 @@ GOLANGCI_LINT := $(GOBIN)/golangci-lint
 LDFLAGS := -s -w
 export CGO_ENABLED ?= 0
 
-.PHONY: all dist server webapp bundle test check-style lint go-test webapp-test e2e bench fuzz clean
+.PHONY: all dist server webapp bundle test check-style lint chromium go-test webapp-test bench fuzz clean
 
 all: test dist
 
@@ -54,8 +54,16 @@ lint:
 		 CGO_ENABLED=0 GOFLAGS= $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@v$(GOLANGCI_LINT_VERSION))
 	$(GOLANGCI_LINT) run ./...
 
-go-test:
-	WHATSAPP_HELPDESK_BUNDLE=$(CURDIR)/$(BUNDLE) CGO_ENABLED=1 $(GO) test $(GO_TEST_FLAGS) -count=1 ./...
+# The browser end-to-end test (server/bintest/e2e_test.go) needs Debian's chromium.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "installing Debian's chromium for the browser tests"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; }
+
+go-test: chromium
+	WHATSAPP_HELPDESK_BUNDLE=$(CURDIR)/$(BUNDLE) WHATSAPP_HELPDESK_E2E=required CGO_ENABLED=1 \
+		$(GO) test $(GO_TEST_FLAGS) -count=1 ./...
 
 webapp-test: webapp/node_modules/.package-lock.json
 	cd webapp && $(NPM) run check-types && $(NPM) test

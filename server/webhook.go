@@ -75,17 +75,7 @@ func (p *Plugin) handleWebhook(w http.ResponseWriter, r *http.Request) {
 
 	ctx, cancel := webhookContext(r)
 	defer cancel()
-	var failed error
-	for _, entry := range payload.Entry {
-		for _, change := range entry.Changes {
-			if change.Field != "messages" {
-				continue
-			}
-			if err := p.handleChange(ctx, &change.Value); err != nil {
-				failed = err
-			}
-		}
-	}
+	failed := p.handlePayload(ctx, payload)
 	switch {
 	case failed == nil:
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
@@ -96,34 +86,61 @@ func (p *Plugin) handleWebhook(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// handleChange processes every message of one change, continuing past a failed one so the others
-// are not held back; the first failure is reported so Meta redelivers (done ones are skipped then).
-func (p *Plugin) handleChange(ctx context.Context, v *whatsapp.Value) error {
-	route, err := p.routeFor(v.Metadata.PhoneNumberID)
-	if errors.Is(err, errUnknownNumber) {
-		// A number we do not serve: log and acknowledge, or Meta would retry for a week.
-		p.stats.Inc(metrics.Rejected, "unknown_number")
-		p.API.LogWarn("Ignored a WhatsApp notification for a number no chat group serves", "phone_number_id", v.Metadata.PhoneNumberID)
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	// A batch is handled in WhatsApp's own order, whatever order it was written in.
-	sort.SliceStable(v.Messages, func(i, j int) bool {
-		return whatsapp.ParseTimestamp(v.Messages[i].Timestamp).Before(whatsapp.ParseTimestamp(v.Messages[j].Timestamp))
-	})
+// inboundItem is one message of a payload with where it goes.
+type inboundItem struct {
+	route   bridge.Route
+	contact whatsapp.Contact
+	msg     *whatsapp.Message
+}
+
+// handlePayload processes every message and status of every entry and change. Messages go in
+// WhatsApp's own order across the whole batch; a failed one does not hold back the others, and
+// the first failure is returned so Meta redelivers (messages already done are skipped then).
+func (p *Plugin) handlePayload(ctx context.Context, payload *whatsapp.Payload) error {
+	var items []inboundItem
+	var statuses []whatsapp.Status
 	var first error
-	for i := range v.Messages {
-		msg := &v.Messages[i]
-		if err := p.inbound.HandleMessage(ctx, route, contactFor(v.Contacts, msg.From), msg); err != nil {
-			p.API.LogError("Could not process a WhatsApp message", "wamid", msg.ID, "error", err.Error())
+	for _, entry := range payload.Entry {
+		for ci := range entry.Changes {
+			change := &entry.Changes[ci]
+			if change.Field != "messages" {
+				continue
+			}
+			v := &change.Value
+			route, err := p.routeFor(v.Metadata.PhoneNumberID)
+			if errors.Is(err, errUnknownNumber) {
+				// A number we do not serve: log and acknowledge, or Meta would retry for a week.
+				p.stats.Inc(metrics.Rejected, "unknown_number")
+				p.API.LogWarn("Ignored a WhatsApp notification for a number no chat group serves", "phone_number_id", v.Metadata.PhoneNumberID)
+				continue
+			}
+			if err != nil {
+				if first == nil {
+					first = err
+				}
+				continue
+			}
+			for i := range v.Messages {
+				items = append(items, inboundItem{route: route, contact: contactFor(v.Contacts, v.Messages[i].From), msg: &v.Messages[i]})
+			}
+			statuses = append(statuses, v.Statuses...)
+			for _, e := range v.Errors {
+				p.API.LogError("WhatsApp reported an error", "code", e.Code, "title", e.Title, "details", e.ErrorData.Details)
+			}
+		}
+	}
+	sort.SliceStable(items, func(i, j int) bool {
+		return whatsapp.ParseTimestamp(items[i].msg.Timestamp).Before(whatsapp.ParseTimestamp(items[j].msg.Timestamp))
+	})
+	for _, it := range items {
+		if err := p.inbound.HandleMessage(ctx, it.route, it.contact, it.msg); err != nil {
+			p.API.LogError("Could not process a WhatsApp message", "wamid", it.msg.ID, "error", err.Error())
 			if first == nil {
 				first = err
 			}
 		}
 	}
-	for _, st := range v.Statuses {
+	for _, st := range statuses {
 		p.stats.Inc(metrics.Statuses, st.Status)
 		if err := p.outbound.HandleStatus(st); err != nil {
 			p.API.LogError("Could not apply a WhatsApp status", "wamid", st.ID, "status", st.Status, "error", err.Error())
@@ -131,9 +148,6 @@ func (p *Plugin) handleChange(ctx context.Context, v *whatsapp.Value) error {
 				first = err
 			}
 		}
-	}
-	for _, e := range v.Errors {
-		p.API.LogError("WhatsApp reported an error", "code", e.Code, "title", e.Title, "details", e.ErrorData.Details)
 	}
 	return first
 }

@@ -67,6 +67,13 @@ func (ts *Templates) Find(ctx context.Context, name, language string) (whatsapp.
 	}
 	t, ok := whatsapp.FindTemplate(list, name, language)
 	if !ok {
+		// Maybe approved since the last sync: look once more at the source.
+		if list, err = ts.Sync(ctx); err != nil {
+			return whatsapp.Template{}, err
+		}
+		t, ok = whatsapp.FindTemplate(list, name, language)
+	}
+	if !ok {
 		return whatsapp.Template{}, errors.Wrapf(helpdesk.ErrNotFound, "no approved template %q (refresh with /whatsapp templates)", name)
 	}
 	return t, nil

@@ -1,0 +1,3 @@
+package harness
+
+var PluginRace = pluginRace

@@ -1,0 +1,19 @@
+package main
+
+import (
+	"os"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// TestBaseIsUpToDate fails when server/public changed plugin.API and base_gen.go was not
+// regenerated (go generate ./server/internal/mmfake).
+func TestBaseIsUpToDate(t *testing.T) {
+	want, err := generate()
+	require.NoError(t, err)
+
+	got, err := os.ReadFile("../base_gen.go")
+	require.NoError(t, err)
+	require.Equal(t, string(want), string(got), "run: go generate ./server/internal/mmfake")
+}
