@@ -1,7 +1,3 @@
-// Package harness runs a real plugin binary the way the Mattermost server does, through
-// plugin.NewEnvironment (the server's own supervisor), against the in-memory mmfake
-// server. Several nodes sharing one mmfake.Store make an HA cluster: each node has its own
-// plugin process, and cluster events and post hooks are routed as the server routes them.
 package harness
 
 import (
@@ -10,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -189,6 +186,10 @@ func (c *Cluster) shutdown() {
 	wg.Wait()
 }
 
+// crashLine matches the first line of a Go panic or fatal error in the plugin's stderr as
+// the supervisor logs it ("error [time] panic: ...").
+var crashLine = regexp.MustCompile(`(?m)\] (panic|fatal error): `)
+
 // checkServerLogs fails the test on a data race or a panic inside a plugin process: the
 // server would survive both, so a test would otherwise pass over them.
 func (c *Cluster) checkServerLogs() {
@@ -197,7 +198,7 @@ func (c *Cluster) checkServerLogs() {
 		if strings.Contains(out, "WARNING: DATA RACE") {
 			c.t.Errorf("harness: data race in the plugin on %s:\n%s", n.Name, out)
 		}
-		if !c.opts.AllowPanics && (strings.Contains(out, "panic:") || strings.Contains(out, "fatal error:")) {
+		if !c.opts.AllowPanics && crashLine.MatchString(out) {
 			c.t.Errorf("harness: the plugin panicked on %s:\n%s", n.Name, out)
 		}
 	}

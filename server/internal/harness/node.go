@@ -18,6 +18,8 @@ import (
 	"github.com/mattermost/mattermost/server/public/model"
 	"github.com/mattermost/mattermost/server/public/plugin"
 	"github.com/mattermost/mattermost/server/public/shared/mlog"
+
+	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/internal/mmfake"
 )
 
 // Node is one server of the cluster: its own plugin directory, plugin.Environment and
@@ -84,11 +86,13 @@ func newNode(c *Cluster, clusterDir, name string, manifestJSON []byte) (*Node, e
 	if err != nil {
 		return nil, err
 	}
-	levels := append(append([]mlog.Level{}, mlog.StdAll...), mlog.LvlCritical)
-	if err := mlog.AddWriterTarget(n.logger, n.serverLog, false, levels...); err != nil {
+	all := append(append([]mlog.Level{}, mlog.StdAll...), mlog.LvlCritical)
+	if err := mlog.AddWriterTarget(n.logger, n.serverLog, false, all...); err != nil {
 		return nil, err
 	}
-	if err := mlog.AddWriterTarget(n.logger, prefixWriter{prefix: "[" + name + " server] ", w: c.logger}, false, levels...); err != nil {
+	// t.Log gets info and above: the debug lines are go-plugin's process chatter.
+	echo := []mlog.Level{mlog.LvlPanic, mlog.LvlFatal, mlog.LvlCritical, mlog.LvlError, mlog.LvlWarn, mlog.LvlInfo, mlog.LvlStdLog}
+	if err := mlog.AddWriterTarget(n.logger, prefixWriter{prefix: "[" + name + " server] ", w: c.logger}, false, echo...); err != nil {
 		return nil, err
 	}
 
@@ -116,6 +120,10 @@ func placeWebappBundle(srcDir, bundleDir, bundlePath string) error {
 	}
 	return os.WriteFile(dst, []byte("// harness: webapp bundle stub\n"), 0o644)
 }
+
+// API is the plugin API as the plugin sees it on this node, for calling it directly from a
+// test (seeding KV through the plugin's own namespace, say).
+func (n *Node) API() *mmfake.API { return n.cluster.Store.NewAPI(n.cluster.Manifest, n.Name) }
 
 // Env is the node's plugin environment, for anything the helpers do not cover.
 func (n *Node) Env() *plugin.Environment { return n.env }
@@ -224,7 +232,7 @@ func (n *Node) Hooks() plugin.Hooks {
 }
 
 // Implements reports whether the active plugin implements a hook (plugin.ServeHTTPID, ...).
-// A hook with a wrong signature is not implemented: the server silently skips it.
+// A hook with a wrong signature does not count: the server silently skips it.
 func (n *Node) Implements(hookID int) bool {
 	return n.Active() && n.env.HasPluginImplementing(hookID)
 }
@@ -297,9 +305,10 @@ func (n *Node) ExecuteCommandArgs(args *model.CommandArgs) (*model.CommandRespon
 	return hooks.ExecuteCommand(newContext(), &a)
 }
 
-// CreatePostAs posts as userID through this node, as a user's client would: the plugin's
-// MessageWillBePosted runs first, then MessageHasBeenPosted runs asynchronously on this
-// node (use Cluster.WaitIdle or Eventually to wait for it).
+// CreatePostAs posts as userID through this node, as a user's client would: the user
+// needs create_post in the channel (a member), the plugin's MessageWillBePosted runs
+// first, then MessageHasBeenPosted runs asynchronously on this node (use Cluster.WaitIdle
+// or Eventually to wait for it).
 func (n *Node) CreatePostAs(userID string, post *model.Post) (*model.Post, *model.AppError) {
 	return n.cluster.Store.CreatePostAs(n.Name, userID, post)
 }

@@ -474,3 +474,16 @@ func TestWaitIdleTimesOut(t *testing.T) {
 	close(release)
 	assert.True(t, s.WaitIdle(time.Second))
 }
+
+func TestCreatePostAsNeedsPermission(t *testing.T) {
+	s := NewStore()
+	alice, bob := s.NewUser("alice"), s.NewUser("bob")
+	team := s.NewTeam("team", alice.Id, bob.Id)
+	ch := s.NewChannel(team.Id, "private", model.ChannelTypePrivate, alice.Id)
+
+	_, err := s.CreatePostAs("n", alice.Id, &model.Post{ChannelId: ch.Id, Message: "ok"})
+	require.Nil(t, err)
+	_, err = s.CreatePostAs("n", bob.Id, &model.Post{ChannelId: ch.Id, Message: "no"})
+	require.NotNil(t, err)
+	assert.Equal(t, http.StatusForbidden, err.StatusCode)
+}

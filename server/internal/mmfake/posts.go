@@ -112,8 +112,15 @@ func (s *Store) checkNewPostLocked(p *model.Post) *model.AppError {
 }
 
 // CreatePostAs stores a post as written by userID through a client connected to node:
-// hooks fire on that node.
+// like the REST API it requires the create_post permission in the channel, and hooks fire
+// on that node.
 func (s *Store) CreatePostAs(node, userID string, post *model.Post) (*model.Post, *model.AppError) {
+	if post == nil {
+		return nil, appError("CreatePost", "api.post.create_post.invalid", http.StatusBadRequest, "nil post")
+	}
+	if !s.hasPermissionToChannel(userID, post.ChannelId, model.PermissionCreatePost) {
+		return nil, appError("CreatePost", "api.context.permissions.app_error", http.StatusForbidden, "user_id="+userID+" channel_id="+post.ChannelId)
+	}
 	p := post.Clone()
 	p.UserId = userID
 	return s.createPost(node, p)

@@ -481,7 +481,10 @@ func (a *API) HasPermissionToTeam(userID, teamID string, permission *model.Permi
 }
 
 func (a *API) HasPermissionToChannel(userID, channelID string, permission *model.Permission) bool {
-	s := a.store
+	return a.store.hasPermissionToChannel(userID, channelID, permission)
+}
+
+func (s *Store) hasPermissionToChannel(userID, channelID string, permission *model.Permission) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	sys := s.systemRoles(userID)
