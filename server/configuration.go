@@ -212,6 +212,9 @@ func (p *Plugin) OnConfigurationChange() (err error) {
 		p.API.LogError("WhatsApp Helpdesk settings need attention", "problem", problem.Error())
 	}
 	p.setConfiguration(cfg, problem)
+	if p.texts != nil {
+		p.texts.RefreshServerLocale()
+	}
 	return nil
 }
 

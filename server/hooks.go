@@ -55,3 +55,11 @@ func (p *Plugin) MessageHasBeenDeleted(_ *plugin.Context, post *model.Post) {
 func (p *Plugin) statsText() string {
 	return p.stats.Text()
 }
+
+// OnPluginClusterEvent applies what another node announced.
+func (p *Plugin) OnPluginClusterEvent(_ *plugin.Context, ev model.PluginClusterEvent) {
+	defer p.recoverHook("OnPluginClusterEvent", nil)
+	if ev.Id == clusterEventConversationClosed && p.inbound != nil {
+		p.inbound.ForgetConversation(string(ev.Data))
+	}
+}

@@ -50,6 +50,7 @@ func (p *Plugin) wire(botID string, signingKey []byte) {
 		RouteForGroup:       p.routeForGroup,
 		ConversationChanged: p.publishConversation,
 		TicketChanged:       p.publishTicket,
+		ConversationClosed:  p.conversationClosed,
 	}
 	p.inbound = &bridge.Inbound{
 		API: p.API, BotUserID: botID, People: p.people, Conversations: p.conversations, Messages: p.messages,
@@ -118,6 +119,19 @@ func (p *Plugin) publish(event, key string, v any, groups ...string) {
 			continue
 		}
 		p.API.PublishWebSocketEvent(event, map[string]any{key: string(raw)}, &model.WebsocketBroadcast{ChannelId: route.QueueChannelID})
+	}
+}
+
+// clusterEventConversationClosed tells the other nodes to drop their cache of a conversation.
+const clusterEventConversationClosed = "conversation_closed"
+
+func (p *Plugin) conversationClosed(convID string) {
+	p.inbound.ForgetConversation(convID)
+	if appErr := p.API.PublishPluginClusterEvent(
+		model.PluginClusterEvent{Id: clusterEventConversationClosed, Data: []byte(convID)},
+		model.PluginClusterEventSendOptions{SendType: model.PluginClusterEventSendTypeReliable},
+	); appErr != nil {
+		p.API.LogWarn("Could not tell the cluster a conversation closed", "conversation_id", convID, "error", appErr.Error())
 	}
 }
 

@@ -32,7 +32,7 @@ func repoRoot() string {
 // env is one helpdesk installation: a team, a queue channel whose members are the agents, a
 // system admin, the fake Graph API and N plugin processes sharing one store.
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	c      *harness.Cluster
 	store  *mmfake.Store
 	graph  *fakegraph.Server
@@ -51,7 +51,7 @@ func withSetting(key string, value any) envOption {
 	return func(s map[string]any) { s[key] = value }
 }
 
-func newEnv(t *testing.T, nodes int, opts ...envOption) *env {
+func newEnv(t testing.TB, nodes int, opts ...envOption) *env {
 	t.Helper()
 	graph := fakegraph.New(t, fakegraph.Options{})
 	store := mmfake.NewStore()

@@ -5,6 +5,7 @@ package bridge
 import (
 	"context"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/mattermost/mattermost/server/public/model"
@@ -73,6 +74,42 @@ type Inbound struct {
 	NewConversation func(*helpdesk.Conversation)
 	// Count records what happened to a message (metrics).
 	Count func(name string, reason ...string)
+
+	cacheOnce sync.Once
+	cache     *customerCache
+}
+
+// ForgetConversation drops what this node cached about a conversation; called when it closes,
+// here and (through a cluster event) on every other node.
+func (in *Inbound) ForgetConversation(convID string) {
+	in.customers().forgetConversation(convID)
+}
+
+func (in *Inbound) customers() *customerCache {
+	in.cacheOnce.Do(func() { in.cache = newCustomerCache(10000, 10*time.Minute) })
+	return in.cache
+}
+
+// customerFor resolves the sender's person and open conversation (with its channel), from this
+// node's cache when WhatsApp reports nothing new about them.
+func (in *Inbound) customerFor(route Route, contact whatsapp.Contact, waID string) (*helpdesk.Person, *helpdesk.Conversation, bool, error) {
+	key := cacheKey(route.Group.Name, waID, contact.UserID)
+	now := time.Now()
+	if c, ok := in.customers().get(key, now); ok && c.profileName == contact.Profile.Name &&
+		c.person.WaID == waID && (contact.UserID == "" || c.person.BSUID == contact.UserID) {
+		person, conv := c.person, c.conv
+		return &person, &conv, false, nil
+	}
+	person, err := in.People.FromContact(waID, contact.UserID, contact.Profile.Name)
+	if err != nil {
+		return nil, nil, false, errors.Wrap(err, "failed to resolve the customer")
+	}
+	conv, isNew, err := in.conversationFor(route, person)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	in.customers().put(key, cachedCustomer{profileName: contact.Profile.Name, person: *person, conv: *conv, at: now})
+	return person, conv, isNew, nil
 }
 
 // HandleMessage processes one inbound message exactly once. A nil error means the message is
@@ -132,11 +169,7 @@ func (in *Inbound) process(ctx context.Context, route Route, contact whatsapp.Co
 	if waID == "" {
 		waID = msg.From
 	}
-	person, err := in.People.FromContact(waID, contact.UserID, contact.Profile.Name)
-	if err != nil {
-		return errors.Wrap(err, "failed to resolve the customer")
-	}
-	conv, isNew, err := in.conversationFor(route, person)
+	person, conv, isNew, err := in.customerFor(route, contact, waID)
 	if err != nil {
 		return err
 	}
@@ -212,8 +245,9 @@ func (in *Inbound) process(ctx context.Context, route Route, contact whatsapp.Co
 	}
 	if touched, err := in.Conversations.TouchInbound(conv, sentAt); err != nil {
 		in.API.LogWarn("Could not record the customer's last message time", "conversation_id", conv.ID, "error", err.Error())
-	} else {
+	} else if touched.LastInboundAt != conv.LastInboundAt {
 		conv = touched
+		in.customers().put(cacheKey(route.Group.Name, waID, contact.UserID), cachedCustomer{profileName: contact.Profile.Name, person: *person, conv: *conv, at: time.Now()})
 	}
 	if isNew && in.NewConversation != nil {
 		in.NewConversation(conv)

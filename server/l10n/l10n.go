@@ -3,6 +3,8 @@
 package l10n
 
 import (
+	"sync/atomic"
+
 	"github.com/mattermost/mattermost/server/public/pluginapi/i18n"
 	"github.com/pkg/errors"
 )
@@ -10,7 +12,11 @@ import (
 // Translator renders messages in a user's or the server's locale.
 type Translator struct {
 	bundle   *i18n.Bundle
+	api      i18n.PluginAPI
 	messages map[string]string
+	// server caches the server-locale localizer: reading the config on every post would cost
+	// a plugin API call per message. RefreshServerLocale drops it when the config changes.
+	server atomic.Pointer[Localizer]
 }
 
 // New loads the translations shipped in the plugin bundle.
@@ -19,7 +25,7 @@ func New(api i18n.PluginAPI) (*Translator, error) {
 	if err != nil {
 		return nil, errors.Wrap(err, "failed to load translations")
 	}
-	return &Translator{bundle: bundle, messages: English()}, nil
+	return &Translator{bundle: bundle, api: api, messages: English()}, nil
 }
 
 // Localizer picks a language; build one with ForUser or ForServer.
@@ -29,7 +35,17 @@ type Localizer = i18n.Localizer
 func (t *Translator) ForUser(userID string) *Localizer { return t.bundle.GetUserLocalizer(userID) }
 
 // ForServer localizes for posts everybody sees, in the server's default locale.
-func (t *Translator) ForServer() *Localizer { return t.bundle.GetServerLocalizer() }
+func (t *Translator) ForServer() *Localizer {
+	if l := t.server.Load(); l != nil {
+		return l
+	}
+	l := t.bundle.GetServerLocalizer()
+	t.server.Store(l)
+	return l
+}
+
+// RefreshServerLocale forgets the cached server locale after a configuration change.
+func (t *Translator) RefreshServerLocale() { t.server.Store(nil) }
 
 // T renders message id with template data ({{.Name}} placeholders).
 func (t *Translator) T(l *Localizer, id string, data map[string]any) string {

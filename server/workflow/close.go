@@ -34,6 +34,9 @@ func (d *Desk) Close(ctx context.Context, userID, convID string) (*helpdesk.Tick
 	if err != nil {
 		return nil, notices, err
 	}
+	if d.ConversationClosed != nil {
+		d.ConversationClosed(conv.ID)
+	}
 	transcript, err := d.transcript(conv)
 	if err != nil {
 		return nil, notices, err

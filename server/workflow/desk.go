@@ -56,6 +56,8 @@ type Desk struct {
 	// ConversationChanged and TicketChanged push changes to agents' browsers.
 	ConversationChanged func(*helpdesk.Conversation)
 	TicketChanged       func(*helpdesk.Ticket)
+	// ConversationClosed lets every node forget what it cached about the conversation.
+	ConversationClosed func(convID string)
 }
 
 // ErrForbidden is returned when the user is not an agent of the conversation's chat group.

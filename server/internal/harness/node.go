@@ -33,6 +33,8 @@ type Node struct {
 	execPath  string
 	logger    *mlog.Logger
 	serverLog *lockedBuffer
+	// calls counts what the plugin asks of the server, across activations of this node.
+	calls *mmfake.Counting
 }
 
 func newNode(c *Cluster, clusterDir, name string, manifestJSON []byte) (*Node, error) {
@@ -97,8 +99,9 @@ func newNode(c *Cluster, clusterDir, name string, manifestJSON []byte) (*Node, e
 	}
 
 	c.Store.SetBundlePath(name, m.Id, bundleDir)
+	n.calls = mmfake.NewCounting(nil)
 	n.env, err = plugin.NewEnvironment(func(m *model.Manifest) plugin.API {
-		return c.Store.NewAPI(m, name)
+		return n.calls.Wrap(c.Store.NewAPI(m, name))
 	}, nil, pluginsDir, webappDir, n.logger, nil)
 	if err != nil {
 		return nil, err
@@ -124,6 +127,12 @@ func placeWebappBundle(srcDir, bundleDir, bundlePath string) error {
 // API is the plugin API as the plugin sees it on this node, for calling it directly from a
 // test (seeding KV through the plugin's own namespace, say).
 func (n *Node) API() *mmfake.API { return n.cluster.Store.NewAPI(n.cluster.Manifest, n.Name) }
+
+// PID is the process id of the node's running plugin.
+func (n *Node) PID() (int, error) { return findChild(n.execPath) }
+
+// APICalls counts the plugin API calls this node's plugin made, by method.
+func (n *Node) APICalls() *mmfake.Counting { return n.calls }
 
 // Env is the node's plugin environment, for anything the helpers do not cover.
 func (n *Node) Env() *plugin.Environment { return n.env }

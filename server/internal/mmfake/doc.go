@@ -13,3 +13,4 @@
 package mmfake
 
 //go:generate go run ./gen -o base_gen.go
+//go:generate go run ./gen -counting -o counting_gen.go

@@ -17,3 +17,13 @@ func TestBaseIsUpToDate(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, string(want), string(got), "run: go generate ./server/internal/mmfake")
 }
+
+// TestCountingIsUpToDate is the same check for counting_gen.go.
+func TestCountingIsUpToDate(t *testing.T) {
+	want, err := generateCounting()
+	require.NoError(t, err)
+
+	got, err := os.ReadFile("../counting_gen.go")
+	require.NoError(t, err)
+	require.Equal(t, string(want), string(got), "run: go generate ./server/internal/mmfake")
+}

@@ -1,0 +1,198 @@
+package bintest
+
+import (
+	"bytes"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mattermost/mattermost/server/public/model"
+
+	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/internal/fakegraph"
+	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/internal/harness"
+	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/internal/mmfake"
+)
+
+// floor starts the baseline plugin (testdata/floorplugin): per request one atomic KV insert and
+// one CreatePost through the same plugin RPC, the least any exactly-once ingest must do.
+func floor(b *testing.B) (deliver func(body []byte) int) {
+	store := mmfake.NewStore()
+	user := store.NewUser("floor")
+	team := store.NewTeam("floor", user.Id)
+	ch := store.NewChannel(team.Id, "floor", model.ChannelTypeOpen, user.Id)
+	dir := filepath.Join(repoRoot(), "server", "bintest", "testdata", "floorplugin")
+	c := harness.New(b, harness.Options{
+		ManifestPath: filepath.Join(dir, "plugin.json"),
+		BinaryPath:   harness.BuildPlugin(b, dir),
+		Store:        store,
+		Quiet:        true,
+	})
+	url := "/plugins/floor/ingest?user_id=" + user.Id + "&channel_id=" + ch.Id
+	return func(body []byte) int {
+		return c.Node(0).ServeHTTP(httptest.NewRequest(http.MethodPost, url, bytes.NewReader(body)), "").Code
+	}
+}
+
+// latencies keeps per-message ack times for percentiles.
+type latencies []time.Duration
+
+func (l latencies) percentile(p float64) time.Duration {
+	if len(l) == 0 {
+		return 0
+	}
+	s := append(latencies(nil), l...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	return s[int(float64(len(s)-1)*p)]
+}
+
+// BenchmarkInboundText measures the steady-state ingest of a text from a known customer through
+// the real plugin RPC, next to the floor measured in the same run, and reports the ratio, the
+// plugin-API calls per message, messages per second and the p99 acknowledgement time.
+func BenchmarkInboundText(b *testing.B) {
+	e := newEnv(b, 1)
+	e.text(maria, "Maria Souza", fakegraph.NewWAMID(), "primeira mensagem") // the customer is known
+	bodies := make([][]byte, b.N)
+	for i := range bodies {
+		bodies[i] = e.graph.InboundText(maria, "Maria Souza", fakegraph.NewWAMID(), "mensagem "+strconv.Itoa(i), time.Now())
+	}
+	floorDeliver := floor(b)
+
+	// Floor first, then the plugin, over the same bodies.
+	floorTimes := make(latencies, 0, b.N)
+	for _, body := range bodies {
+		start := time.Now()
+		if code := floorDeliver(body); code != http.StatusOK {
+			b.Fatalf("floor answered %d", code)
+		}
+		floorTimes = append(floorTimes, time.Since(start))
+	}
+
+	calls := e.node(0).APICalls()
+	calls.Reset()
+	times := make(latencies, 0, b.N)
+	b.ReportAllocs()
+	b.ResetTimer()
+	start := time.Now()
+	for _, body := range bodies {
+		t0 := time.Now()
+		rec := e.deliver(0, body)
+		times = append(times, time.Since(t0))
+		if rec.Code != http.StatusOK {
+			b.Fatalf("webhook answered %d: %s", rec.Code, rec.Body.String())
+		}
+	}
+	elapsed := time.Since(start)
+	b.StopTimer()
+
+	var floorTotal time.Duration
+	for _, d := range floorTimes {
+		floorTotal += d
+	}
+	n := float64(b.N)
+	b.ReportMetric(float64(elapsed.Nanoseconds())/float64(floorTotal.Nanoseconds()), "x-floor")
+	b.ReportMetric(float64(floorTotal.Nanoseconds())/n, "floor-ns/op")
+	b.ReportMetric(float64(calls.Total())/n, "api-calls/msg")
+	b.ReportMetric(n/elapsed.Seconds(), "msgs/s")
+	b.ReportMetric(float64(times.percentile(0.99).Microseconds())/1000, "p99-ms")
+	if os.Getenv("BENCH_VERBOSE") != "" {
+		var parts []string
+		all := calls.Calls()
+		for _, m := range calls.Methods() {
+			parts = append(parts, fmt.Sprintf("%s=%.2f", m, float64(all[m])/n))
+		}
+		b.Logf("calls per message: %s", strings.Join(parts, " "))
+	}
+}
+
+// BenchmarkInboundTextConcurrent delivers from several customers at once, as Meta does, and
+// reports throughput on this machine next to the floor under the same concurrency.
+func BenchmarkInboundTextConcurrent(b *testing.B) {
+	const workers = 8
+	e := newEnv(b, 1)
+	customers := make([]string, workers)
+	for w := range customers {
+		customers[w] = fmt.Sprintf("55119%08d", 10000000+w)
+		e.text(customers[w], "Cliente "+strconv.Itoa(w), fakegraph.NewWAMID(), "oi")
+	}
+	bodies := make([][]byte, b.N)
+	for i := range bodies {
+		bodies[i] = e.graph.InboundText(customers[i%workers], "Cliente "+strconv.Itoa(i%workers), fakegraph.NewWAMID(), "mensagem "+strconv.Itoa(i), time.Now())
+	}
+	run := func(deliver func([]byte) int) time.Duration {
+		next := make(chan []byte, len(bodies))
+		for _, body := range bodies {
+			next <- body
+		}
+		close(next)
+		done := make(chan struct{})
+		start := time.Now()
+		for w := 0; w < workers; w++ {
+			go func() {
+				defer func() { done <- struct{}{} }()
+				for body := range next {
+					if code := deliver(body); code != http.StatusOK {
+						b.Errorf("answered %d", code)
+						return
+					}
+				}
+			}()
+		}
+		for w := 0; w < workers; w++ {
+			<-done
+		}
+		return time.Since(start)
+	}
+	floorTime := run(floor(b))
+	b.ResetTimer()
+	elapsed := run(func(body []byte) int { return e.deliver(0, body).Code })
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "msgs/s")
+	b.ReportMetric(float64(b.N)/floorTime.Seconds(), "floor-msgs/s")
+	b.ReportMetric(elapsed.Seconds()/floorTime.Seconds(), "x-floor")
+}
+
+// BenchmarkInboundMemory ingests b.N messages (make bench uses 100,000) and reports the plugin
+// process's resident memory growth over the second half of the run: flat means no leak.
+func BenchmarkInboundMemory(b *testing.B) {
+	e := newEnv(b, 1)
+	e.text(maria, "Maria Souza", fakegraph.NewWAMID(), "oi")
+	pid, err := e.node(0).PID()
+	if err != nil {
+		b.Fatal(err)
+	}
+	rss := func() float64 {
+		raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, line := range strings.Split(string(raw), "\n") {
+			if strings.HasPrefix(line, "VmRSS:") {
+				kb, _ := strconv.ParseFloat(strings.Fields(line)[1], 64)
+				return kb / 1024
+			}
+		}
+		return 0
+	}
+	var half float64
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if i == b.N/2 {
+			half = rss()
+		}
+		body := e.graph.InboundText(maria, "Maria Souza", fakegraph.NewWAMID(), "mensagem", time.Now())
+		if rec := e.deliver(0, body); rec.Code != http.StatusOK {
+			b.Fatalf("answered %d", rec.Code)
+		}
+	}
+	b.StopTimer()
+	end := rss()
+	b.ReportMetric(end, "plugin-rss-MB")
+	b.ReportMetric(end-half, "rss-growth-2nd-half-MB")
+}
