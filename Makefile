@@ -68,8 +68,14 @@ go-test: chromium
 webapp-test: webapp/node_modules/.package-lock.json
 	cd webapp && $(NPM) run check-types && $(NPM) test
 
+## bench: ingest and outbound benchmarks through the real plugin RPC, with ratios to the floor.
+## The plugin is built without the race detector here, as it would run in production.
+BENCH = HARNESS_PLUGIN_RACE=0 $(GO) test -run '^$$' -count=1 -benchmem ./server/bintest/ -bench
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./server/...
+	$(BENCH) 'BenchmarkInboundText$$' -benchtime 5000x
+	$(BENCH) 'BenchmarkInboundTextConcurrent$$' -benchtime 20000x
+	$(BENCH) 'BenchmarkOutboundPaced$$' -benchtime 200x
+	$(BENCH) 'BenchmarkInboundMemory$$' -benchtime 100000x
 
 clean:
 	rm -rf dist server/dist webapp/dist webapp/node_modules

@@ -24,6 +24,8 @@ type configuration struct {
 	GraphAPIBaseURL    string
 	GraphAPIVersion    string
 	MessagesPerSecond  float64
+	// GraphAPITimeoutSeconds bounds one Graph API attempt.
+	GraphAPITimeoutSeconds int
 
 	TeamName                 string
 	QueueChannelName         string
@@ -67,6 +69,9 @@ func (c *configuration) applyDefaults() {
 	}
 	if c.MessagesPerSecond <= 0 {
 		c.MessagesPerSecond = 20
+	}
+	if c.GraphAPITimeoutSeconds <= 0 {
+		c.GraphAPITimeoutSeconds = 20
 	}
 	if c.InternalNotePrefix == "" {
 		c.InternalNotePrefix = "//"

@@ -296,7 +296,7 @@ func (p *Plugin) graphClientLocked(cfg *configuration, phoneNumberID string) *wh
 		AccessToken:       cfg.AccessToken,
 		PhoneNumberID:     phoneNumberID,
 		WABAID:            cfg.BusinessAccountID,
-		HTTPClient:        &http.Client{Timeout: 20 * time.Second},
+		HTTPClient:        &http.Client{Timeout: time.Duration(cfg.GraphAPITimeoutSeconds) * time.Second},
 		MaxAttempts:       4,
 		BaseBackoff:       200 * time.Millisecond,
 		MaxBackoff:        5 * time.Second,

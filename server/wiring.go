@@ -15,6 +15,8 @@ import (
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/format"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/helpdesk"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/httpapi"
+	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/store"
+	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/whatsapp"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/workflow"
 )
 
@@ -25,7 +27,7 @@ func (p *Plugin) wire(botID string, signingKey []byte) {
 	signer := action.Signer{Key: signingKey}
 	p.people = &helpdesk.People{KV: p.kv, Now: now}
 	p.conversations = &helpdesk.Conversations{KV: p.kv, Now: now}
-	p.messages = &helpdesk.Messages{KV: p.kv, Now: now, Lease: time.Minute, Retention: 30 * 24 * time.Hour}
+	p.messages = &helpdesk.Messages{KV: p.kv, Now: now, Lease: p.claimLease, Retention: 30 * 24 * time.Hour}
 	credits := &helpdesk.Credits{
 		KV: p.kv, Now: now,
 		Granted:      func() int { return p.getConfiguration().CreditsGranted },
@@ -34,10 +36,11 @@ func (p *Plugin) wire(botID string, signingKey []byte) {
 	p.outbound = &bridge.Outbound{
 		API: p.API, BotUserID: botID, Conversations: p.conversations, People: p.people, Credits: credits,
 		Texts: p.texts, Now: now,
-		NotePrefix:     func() string { return p.getConfiguration().InternalNotePrefix },
-		RouteForGroup:  p.routeForGroup,
-		CreditsChanged: p.publishCredits,
-		Count:          p.stats.Inc,
+		NotePrefix:          func() string { return p.getConfiguration().InternalNotePrefix },
+		RouteForGroup:       p.routeForGroup,
+		CreditsChanged:      p.publishCredits,
+		Count:               p.stats.Inc,
+		CredentialsRejected: p.alertAdmins,
 	}
 	p.desk = &workflow.Desk{
 		API: p.API, BotUserID: botID, Conversations: p.conversations, People: p.people,
@@ -77,6 +80,12 @@ func (p *Plugin) mountRoutes(r *mux.Router) {
 	r.HandleFunc("/actions/invite/accept", actions.Invite(true)).Methods("POST")
 	r.HandleFunc("/actions/invite/decline", actions.Invite(false)).Methods("POST")
 	r.HandleFunc("/dialogs/hsm", actions.HSMDialog).Methods("POST")
+}
+
+// claimLease outlasts the slowest message processing: a media download may take four Graph
+// timeouts per attempt.
+func (p *Plugin) claimLease() time.Duration {
+	return max(10*time.Second, 5*time.Duration(p.getConfiguration().GraphAPITimeoutSeconds)*time.Second)
 }
 
 func (p *Plugin) workflowSettings() workflow.Settings {
@@ -168,5 +177,28 @@ func (p *Plugin) syncTemplates() {
 	defer cancel()
 	if _, err := p.desk.Templates.Sync(ctx); err != nil {
 		p.API.LogWarn("Periodic template sync failed", "error", err.Error())
+	}
+}
+
+// alertAdmins tells every system admin, by DM from the bot and at most once an hour across the
+// cluster, that WhatsApp refused the access token: nothing can be sent until it is replaced.
+func (p *Plugin) alertAdmins(ge *whatsapp.GraphError) {
+	p.API.LogError("WhatsApp refused the access token; update it in the plugin settings", "code", ge.Code, "subcode", ge.Subcode)
+	first, err := store.Insert(p.kv, store.AdminAlertKey("credentials"), ge.Code, time.Hour)
+	if err != nil || !first {
+		return
+	}
+	admins, appErr := p.API.GetUsers(&model.UserGetOptions{Role: model.SystemAdminRoleId, Active: true, PerPage: 100})
+	if appErr != nil {
+		p.API.LogWarn("Could not list system admins", "error", appErr.Error())
+		return
+	}
+	for _, admin := range admins {
+		dm, appErr := p.API.GetDirectChannel(p.botUserID, admin.Id)
+		if appErr != nil {
+			continue
+		}
+		text := p.texts.T(p.texts.ForUser(admin.Id), "admin.token_rejected", map[string]any{"Code": ge.Code, "Reason": ge.Title()})
+		_, _ = p.API.CreatePost(&model.Post{UserId: p.botUserID, ChannelId: dm.Id, Message: text})
 	}
 }

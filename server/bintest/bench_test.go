@@ -196,3 +196,32 @@ func BenchmarkInboundMemory(b *testing.B) {
 	b.ReportMetric(end, "plugin-rss-MB")
 	b.ReportMetric(end-half, "rss-growth-2nd-half-MB")
 }
+
+// BenchmarkOutboundPaced posts b.N agent messages at once with the send rate set to 50/s and
+// reports the rate WhatsApp saw: paced to the setting, with every message delivered.
+func BenchmarkOutboundPaced(b *testing.B) {
+	const rate = 50
+	e := newEnv(b, 1, withSetting("MessagesPerSecond", rate), withSetting("CreditsGranted", 1_000_000))
+	convID, ch := e.conversation(maria, "Maria")
+	if code := e.attend(0, e.alice.Id, convID); code != http.StatusOK {
+		b.Fatalf("attend answered %d", code)
+	}
+	e.graph.Reset()
+	b.ResetTimer()
+	start := time.Now()
+	for i := 0; i < b.N; i++ {
+		if _, appErr := e.node(0).CreatePostAs(e.alice.Id, &model.Post{ChannelId: ch.Id, Message: "msg " + strconv.Itoa(i)}); appErr != nil {
+			b.Fatal(appErr)
+		}
+	}
+	e.waitIdle()
+	harness.Eventually(b, time.Minute, func() bool { return len(e.sentTexts()) >= b.N }, "every message is sent")
+	elapsed := time.Since(start)
+	b.StopTimer()
+	sent := len(e.sentTexts())
+	if sent != b.N {
+		b.Fatalf("sent %d of %d", sent, b.N)
+	}
+	b.ReportMetric(float64(sent)/elapsed.Seconds(), "sends/s")
+	b.ReportMetric(rate, "configured/s")
+}

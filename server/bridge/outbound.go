@@ -58,6 +58,9 @@ type Outbound struct {
 	CreditsChanged func(helpdesk.CreditBalance)
 	// Count records sends and failures (metrics).
 	Count func(name string, reason ...string)
+	// CredentialsRejected is told when WhatsApp refuses the access token (190 and friends), so
+	// system admins learn it at once rather than from agents.
+	CredentialsRejected func(err *whatsapp.GraphError)
 }
 
 // Delivery describes why a message is sent, for the ledger and the checks.
@@ -114,6 +117,9 @@ func (o *Outbound) sendOne(ctx context.Context, route Route, conv *helpdesk.Conv
 		reason := "error"
 		if ge, ok := whatsapp.AsGraphError(err); ok {
 			reason = strconv.Itoa(ge.Code)
+			if ge.IsAuth() && o.CredentialsRejected != nil {
+				o.CredentialsRejected(ge)
+			}
 		}
 		o.count(metrics.SendFailed, reason)
 		if relErr := o.Credits.Release(); relErr != nil {

@@ -157,7 +157,7 @@ func TestTouchInboundOnlyMovesForward(t *testing.T) {
 func TestMessageClaims(t *testing.T) {
 	now := time.Unix(1760011800, 0)
 	kv := &pluginapi.MemoryStore{}
-	m := &Messages{KV: kv, Now: func() time.Time { return now }, Lease: time.Minute, Retention: time.Hour}
+	m := &Messages{KV: kv, Now: func() time.Time { return now }, Lease: func() time.Duration { return time.Minute }, Retention: time.Hour}
 
 	res, _, err := m.Claim("wamid.1")
 	require.NoError(t, err)

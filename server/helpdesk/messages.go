@@ -40,9 +40,11 @@ const (
 
 // Messages claims inbound wamids so each is processed exactly once across goroutines and nodes.
 type Messages struct {
-	KV    store.KV
-	Now   func() time.Time
-	Lease time.Duration // how long a claim blocks others before it is presumed crashed
+	KV  store.KV
+	Now func() time.Time
+	// Lease is how long a claim blocks other deliveries before its holder is presumed crashed;
+	// it must outlast the slowest processing (media downloads), so it follows the Graph timeout.
+	Lease func() time.Duration
 	// Retention keeps done records long enough to absorb Meta's redeliveries (up to 7 days).
 	Retention time.Duration
 }
@@ -51,7 +53,7 @@ type Messages struct {
 // partial message can be taken over to finish its media.
 func (m *Messages) Claim(wamid string) (ClaimResult, MessageRecord, error) {
 	key := store.MessageKey(wamid)
-	lease := m.Now().Add(m.Lease).UnixMilli()
+	lease := m.Now().Add(m.Lease()).UnixMilli()
 	won, err := store.Insert(m.KV, key, MessageRecord{State: MessageProcessing, LeaseUntil: lease}, 0)
 	if err != nil || won {
 		return ClaimWon, MessageRecord{State: MessageProcessing}, err

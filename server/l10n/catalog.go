@@ -27,6 +27,7 @@ func English() map[string]string {
 		"queue.waiting_since": "Waiting since",
 		"queue.attend":        "Attend",
 
+		"admin.token_rejected":         "⚠️ WhatsApp refused the plugin's access token (error {{.Code}}: {{.Reason}}). No message can reach customers until a system admin sets a valid token in System Console > Plugins > WhatsApp Helpdesk.",
 		"action.forged":                "This button is not valid (it was changed or belongs to another conversation). Nothing was done.",
 		"close.done":                   "Chat ended by {{.Agent}}. It became the draft ticket `{{.Ticket}}`: review the customer and subject in the WhatsApp Helpdesk panel and save it.",
 		"cmd.admin_only":               "Only system admins can do this.",

@@ -96,3 +96,6 @@ func NodeStatsKey(node string) string { return prefix + "stats/" + node }
 
 // NodeStatsIndexKey lists the nodes that published counters.
 func NodeStatsIndexKey() string { return prefix + "idx/stats" }
+
+// AdminAlertKey throttles an alert to system admins (set with a TTL).
+func AdminAlertKey(kind string) string { return prefix + "alert/" + kind }
