@@ -1,10 +1,11 @@
 package main
 
 import (
-	"encoding/json"
 	"net/http"
 
 	"github.com/gorilla/mux"
+
+	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/httpapi"
 )
 
 // newRouter maps the plugin's HTTP surface: the WhatsApp webhook (signed by Meta, no user), the
@@ -14,18 +15,7 @@ func (p *Plugin) newRouter() *mux.Router {
 	r.HandleFunc("/webhook", p.handleWebhookVerify).Methods(http.MethodGet)
 	r.HandleFunc("/webhook", p.handleWebhook).Methods(http.MethodPost)
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		writeError(w, http.StatusNotFound, "not found")
+		httpapi.WriteError(w, http.StatusNotFound, "not found")
 	})
 	return r
-}
-
-// writeError answers {"error": msg}, the one error shape of the plugin's HTTP surface.
-func writeError(w http.ResponseWriter, status int, msg string) {
-	writeJSON(w, status, map[string]string{"error": msg})
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
 }

@@ -198,11 +198,11 @@ func (p *Plugin) ServeHTTP(_ *plugin.Context, w http.ResponseWriter, r *http.Req
 	defer func() {
 		if rec := recover(); rec != nil {
 			p.API.LogError("Recovered from a panic in ServeHTTP", "panic", fmt.Sprint(rec), "stack", string(debug.Stack()))
-			writeError(w, http.StatusInternalServerError, "internal error")
+			httpapi.WriteError(w, http.StatusInternalServerError, "internal error")
 		}
 	}()
 	if p.router == nil {
-		writeError(w, http.StatusServiceUnavailable, "WhatsApp Helpdesk is starting")
+		httpapi.WriteError(w, http.StatusServiceUnavailable, "WhatsApp Helpdesk is starting")
 		return
 	}
 	p.router.ServeHTTP(w, r)

@@ -10,6 +10,7 @@ import (
 	"github.com/pkg/errors"
 
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/bridge"
+	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/httpapi"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/metrics"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/whatsapp"
 )
@@ -20,7 +21,7 @@ func (p *Plugin) handleWebhookVerify(w http.ResponseWriter, r *http.Request) {
 	want := p.getConfiguration().WebhookVerifyToken
 	got := q.Get("hub.verify_token")
 	if q.Get("hub.mode") != "subscribe" || want == "" || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
-		writeError(w, http.StatusForbidden, "verification failed")
+		httpapi.WriteError(w, http.StatusForbidden, "verification failed")
 		return
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -36,40 +37,40 @@ func (p *Plugin) handleWebhook(w http.ResponseWriter, r *http.Request) {
 		defer func() { <-p.webhookSlots }()
 	default:
 		p.stats.Inc(metrics.Rejected, "overloaded")
-		writeError(w, http.StatusServiceUnavailable, "busy, retry later")
+		httpapi.WriteError(w, http.StatusServiceUnavailable, "busy, retry later")
 		return
 	}
 
 	body, err := io.ReadAll(io.LimitReader(r.Body, whatsapp.MaxPayloadBytes+1))
 	if err != nil {
-		writeError(w, http.StatusBadRequest, "could not read the body")
+		httpapi.WriteError(w, http.StatusBadRequest, "could not read the body")
 		return
 	}
 	if len(body) > whatsapp.MaxPayloadBytes {
 		p.stats.Inc(metrics.Rejected, "too_large")
-		writeError(w, http.StatusRequestEntityTooLarge, "payload too large")
+		httpapi.WriteError(w, http.StatusRequestEntityTooLarge, "payload too large")
 		return
 	}
 	cfg := p.getConfiguration()
 	if cfg.AppSecret == "" {
 		p.API.LogError("Refused a WhatsApp webhook: the app secret is not configured")
-		writeError(w, http.StatusServiceUnavailable, "not configured")
+		httpapi.WriteError(w, http.StatusServiceUnavailable, "not configured")
 		return
 	}
 	if !whatsapp.ValidSignature(body, r.Header.Get(whatsapp.SignatureHeader), cfg.AppSecret) {
 		p.stats.Inc(metrics.Rejected, "signature")
 		p.API.LogWarn("Refused a WhatsApp webhook with a missing or wrong signature", "remote_addr", r.RemoteAddr)
-		writeError(w, http.StatusUnauthorized, "invalid signature")
+		httpapi.WriteError(w, http.StatusUnauthorized, "invalid signature")
 		return
 	}
 	if problem := p.configProblem(); problem != nil {
-		writeError(w, http.StatusServiceUnavailable, problem.Error())
+		httpapi.WriteError(w, http.StatusServiceUnavailable, problem.Error())
 		return
 	}
 	payload, err := whatsapp.ParsePayload(body)
 	if err != nil {
 		p.stats.Inc(metrics.Rejected, "malformed")
-		writeError(w, http.StatusBadRequest, err.Error())
+		httpapi.WriteError(w, http.StatusBadRequest, err.Error())
 		return
 	}
 
@@ -78,11 +79,11 @@ func (p *Plugin) handleWebhook(w http.ResponseWriter, r *http.Request) {
 	failed := p.handlePayload(ctx, payload)
 	switch {
 	case failed == nil:
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+		httpapi.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	case errors.Is(failed, bridge.ErrBusy):
-		writeError(w, http.StatusServiceUnavailable, "busy, retry later")
+		httpapi.WriteError(w, http.StatusServiceUnavailable, "busy, retry later")
 	default:
-		writeError(w, http.StatusInternalServerError, "could not process every message; retry")
+		httpapi.WriteError(w, http.StatusInternalServerError, "could not process every message; retry")
 	}
 }
 

@@ -331,7 +331,9 @@ func TestCreditsStopAtZeroUnderConcurrentSends(t *testing.T) {
 	wg.Wait()
 	e.waitIdle()
 	assert.Len(t, e.graph.Sent(), 3, "three credits, three messages")
-	assert.Contains(t, strings.Join(e.ephemerals(e.alice.Id), "\n"), "no credits left")
+	notices := strings.Join(e.ephemerals(e.alice.Id), "\n")
+	assert.Contains(t, notices, "no credits left")
+	assert.Contains(t, notices, "Only 1 credit(s) left", "agents are warned below the threshold")
 	code, body := e.api(0, e.alice.Id, http.MethodGet, "/credits", nil)
 	require.Equal(t, http.StatusOK, code)
 	assert.JSONEq(t, `{"granted":3,"used":3,"balance":0,"low_threshold":2}`, string(body))
@@ -522,4 +524,84 @@ func TestNonAgentsAreRefusedEverywhere(t *testing.T) {
 	// A system admin may do everything an agent may.
 	code, _ := e.api(0, e.admin.Id, http.MethodGet, "/conversations?state=waiting", nil)
 	assert.Equal(t, http.StatusOK, code)
+}
+
+func TestQueueEntryAndAgentsOfflineMessages(t *testing.T) {
+	e := newEnv(t, 1,
+		withSetting("QueueEntryMessage", "Olá {{customer.first_name}}! Você está na fila."),
+		withSetting("AgentsOfflineMessage", "Nossa equipe está offline; respondemos em breve."))
+	e.store.SetStatus(e.alice.Id, model.StatusOffline)
+	e.store.SetStatus(e.bob.Id, model.StatusAway)
+	e.conversation(maria, "Maria Souza")
+	e.eventually(func() bool { return len(e.sentTexts()) == 2 }, "both automatic messages are sent")
+	assert.Equal(t, []string{"Olá Maria! Você está na fila.", "Nossa equipe está offline; respondemos em breve."}, e.sentTexts())
+
+	// With an agent online only the queue-entry message goes out.
+	e.graph.Reset()
+	e.store.SetStatus(e.bob.Id, model.StatusOnline)
+	e.conversation("5521998765432", "João Lima")
+	e.eventually(func() bool { return len(e.sentTexts()) == 1 }, "the queue-entry message is sent")
+	time.Sleep(100 * time.Millisecond)
+	assert.Equal(t, []string{"Olá João! Você está na fila."}, e.sentTexts())
+}
+
+func TestHSMDialogAsksForEachParameter(t *testing.T) {
+	e := newEnv(t, 1)
+	convID, ch := e.conversation(maria, "Maria")
+	require.Equal(t, http.StatusOK, e.attend(0, e.alice.Id, convID))
+	e.graph.SetTemplates(fakegraph.Template{
+		Name: "pedido_enviado", Language: "pt_BR", Status: "APPROVED", Category: "UTILITY",
+		Components: []fakegraph.TemplateComponent{{Type: "BODY", Text: "Olá {{1}}, o pedido {{2}} saiu para entrega."}},
+	})
+	e.graph.Reset()
+	e.command(e.alice.Id, ch.Id, "/whatsapp hsm pedido_enviado")
+	dialogs := e.store.Dialogs()
+	require.NotEmpty(t, dialogs)
+	dialog := dialogs[len(dialogs)-1].Request
+	require.Len(t, dialog.Dialog.Elements, 2, "one field per placeholder")
+	assert.Contains(t, dialog.Dialog.Elements[0].DisplayName, "{{1}}")
+
+	submit := func(userID, state string, values map[string]any) *httptest.ResponseRecorder {
+		raw, _ := json.Marshal(model.SubmitDialogRequest{UserId: userID, ChannelId: ch.Id, CallbackId: "hsm", State: state, Submission: values})
+		return e.node(0).ServeHTTP(httptest.NewRequest(http.MethodPost, dialog.URL, bytes.NewReader(raw)), userID)
+	}
+	// A state changed to point at another conversation is refused.
+	forged := strings.Replace(dialog.Dialog.State, convID, "aaaaaaaaaaaaaaaaaaaaaaaaaa", 1)
+	assert.Equal(t, http.StatusForbidden, submit(e.alice.Id, forged, map[string]any{"p0": "Maria", "p1": "4821"}).Code)
+	assert.Equal(t, http.StatusForbidden, submit(e.bob.Id, dialog.Dialog.State, map[string]any{"p0": "Maria", "p1": "4821"}).Code, "another user")
+	assert.Empty(t, e.graph.Sent())
+
+	rec := submit(e.alice.Id, dialog.Dialog.State, map[string]any{"p0": "Maria", "p1": "4821"})
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	sent := e.graph.Sent()
+	require.Len(t, sent, 1)
+	assert.Equal(t, "pedido_enviado", sent[0].TemplateName)
+	raw, _ := json.Marshal(sent[0].Raw["template"])
+	assert.Contains(t, string(raw), `"text":"4821"`)
+	// The agent sees what was sent in the channel.
+	found := false
+	for _, p := range e.store.Posts(ch.Id) {
+		found = found || strings.Contains(p.Message, "Olá Maria, o pedido 4821 saiu para entrega.")
+	}
+	assert.True(t, found, "the HSM is shown in the conversation")
+}
+
+func TestChangesArePushedToAgentsBrowsers(t *testing.T) {
+	e := newEnv(t, 1)
+	convID, _ := e.conversation(maria, "Maria")
+	require.Equal(t, http.StatusOK, e.attend(0, e.alice.Id, convID))
+	e.waitIdle()
+	var attended bool
+	for _, ev := range e.store.WebSocketEvents() {
+		if ev.Event != "conversation_updated" {
+			continue
+		}
+		assert.Equal(t, e.queue.Id, ev.Broadcast.ChannelId, "only the chat group's agents get it")
+		raw, ok := ev.Payload["conversation"].(string)
+		require.True(t, ok, "a JSON string, safe for the plugin RPC")
+		var c map[string]any
+		require.NoError(t, json.Unmarshal([]byte(raw), &c))
+		attended = attended || (c["id"] == convID && c["state"] == "active" && c["agent_id"] == e.alice.Id)
+	}
+	assert.True(t, attended)
 }

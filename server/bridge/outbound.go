@@ -132,8 +132,13 @@ func (o *Outbound) sendOne(ctx context.Context, route Route, conv *helpdesk.Conv
 	balance, err := o.Credits.Commit(helpdesk.LedgerEntry{ConversationID: conv.ID, AgentID: d.AgentID, Kind: d.Kind, WAMID: res.MessageID, Template: d.Template})
 	if err != nil {
 		o.API.LogError("Could not record a debited credit", "wamid", res.MessageID, "error", err.Error())
-	} else if o.CreditsChanged != nil {
+		return res, nil
+	}
+	if o.CreditsChanged != nil {
 		o.CreditsChanged(balance)
+	}
+	if balance.Low() && d.AgentID != "" {
+		o.Ephemeral(d.AgentID, conv.ChannelID, "⚠️ "+o.Texts.T(o.Texts.ForUser(d.AgentID), "credits.low", map[string]any{"Balance": balance.Balance}))
 	}
 	return res, nil
 }
