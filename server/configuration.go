@@ -220,6 +220,7 @@ func (p *Plugin) OnConfigurationChange() (err error) {
 	if p.texts != nil {
 		p.texts.RefreshServerLocale()
 	}
+	p.setupRoutes()
 	return nil
 }
 

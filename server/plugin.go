@@ -125,12 +125,7 @@ func (p *Plugin) OnActivate() (err error) {
 		p.jobs = append(p.jobs, job)
 	}
 
-	if p.configProblem() == nil {
-		// Set up queue channels early so a wrong team name shows in the log at once.
-		if _, err := p.routeFor(p.getConfiguration().PhoneNumberID); err != nil {
-			p.API.LogError("WhatsApp Helpdesk could not set up its channels", "error", err.Error())
-		}
-	}
+	p.setupRoutes()
 	return nil
 }
 
@@ -247,6 +242,20 @@ func (p *Plugin) routeFor(phoneNumberID string) (bridge.Route, error) {
 	route := bridge.Route{Group: group, TeamID: team.Id, QueueChannelID: queue.Id, Graph: p.graphClientLocked(cfg, group.PhoneNumberID)}
 	p.routes[group.Name] = route
 	return route, nil
+}
+
+// setupRoutes prepares every chat group's queue channel as soon as the settings allow, so a
+// wrong team name shows in the log at once and agents can be added before the first message.
+func (p *Plugin) setupRoutes() {
+	if p.botUserID == "" || p.configProblem() != nil {
+		return
+	}
+	groups, _ := p.getConfiguration().groups()
+	for _, g := range groups {
+		if _, err := p.routeFor(g.PhoneNumberID); err != nil {
+			p.API.LogError("WhatsApp Helpdesk could not set up a chat group's channels", "group", g.Name, "error", err.Error())
+		}
+	}
 }
 
 // routeForGroup is routeFor by chat group name.

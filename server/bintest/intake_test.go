@@ -172,3 +172,46 @@ func TestBatchedPayloadIsFullyProcessedInWhatsAppOrder(t *testing.T) {
 	assert.Contains(t, posts[0].Message, "primeira")
 	assert.Contains(t, posts[1].Message, "segunda")
 }
+
+// A second WhatsApp number feeds its own chat group: its own queue channel and agents.
+func TestSeveralNumbersFeedTheirOwnChatGroups(t *testing.T) {
+	const salesNumber = "229988776655443"
+	e := newEnv(t, 1, withSetting("ChatGroups", `[{"name":"sales","phone_number_id":"`+salesNumber+`","queue_channel":"sales-queue"}]`))
+	sales := e.store.UserByUsername("carol")
+	var salesQueue *model.Channel
+	for _, ch := range e.store.ChannelsInTeam(e.team.Id) {
+		if ch.Name == "sales-queue" {
+			salesQueue = ch
+		}
+	}
+	require.NotNil(t, salesQueue, "the plugin creates a missing queue channel")
+	e.store.AddToChannel(salesQueue.Id, sales.Id) // the admin makes carol a sales agent
+
+	body := bytes.Replace(e.graph.InboundText(maria, "Maria", "wamid.sales", "quero comprar", time.Now()),
+		[]byte(e.graph.Options().PhoneNumberID), []byte(salesNumber), 1)
+	require.Equal(t, http.StatusOK, e.deliver(0, body).Code)
+	ch := e.onlyConversationChannel()
+	convID := e.customerPosts(ch.Id)[0].GetProp("wa_conversation_id").(string)
+
+	announced := func(channelID string) bool {
+		for _, p := range e.store.Posts(channelID) {
+			if p.GetProp("wa_conversation_id") == convID {
+				return true
+			}
+		}
+		return false
+	}
+	assert.True(t, announced(salesQueue.Id))
+	assert.False(t, announced(e.queue.Id))
+
+	code, _ := e.api(0, e.alice.Id, http.MethodPost, "/conversations/"+convID+"/attend", nil)
+	assert.Equal(t, http.StatusForbidden, code, "a support agent is not a sales agent")
+	code, body2 := e.api(0, sales.Id, http.MethodGet, "/conversations?state=waiting", nil)
+	require.Equal(t, http.StatusOK, code)
+	assert.Contains(t, string(body2), convID)
+	assert.Equal(t, http.StatusOK, e.attend(0, sales.Id, convID))
+
+	// The same customer writing to the support number is a separate conversation.
+	e.text(maria, "Maria", "wamid.support", "outra coisa")
+	assert.Len(t, e.conversationChannels(), 2)
+}
