@@ -227,9 +227,12 @@ func (p *Plugin) OnConfigurationChange() (err error) {
 // saveGeneratedVerifyToken persists a generated verify token so every node and the System Console
 // show the same one.
 func (p *Plugin) saveGeneratedVerifyToken(token string) {
-	stored := p.API.GetPluginConfig()
-	if stored == nil {
-		stored = map[string]any{}
+	// GetPluginConfig masks secrets; saving its answer back would overwrite the access token
+	// and app secret with the mask. LoadPluginConfiguration gives the real values.
+	stored := map[string]any{}
+	if err := p.API.LoadPluginConfiguration(&stored); err != nil {
+		p.API.LogWarn("Could not read the settings to save the generated verify token", "error", err.Error())
+		return
 	}
 	if existing, _ := stored["webhookverifytoken"].(string); existing != "" {
 		return

@@ -44,8 +44,11 @@ func TestInvalidSettingIsReported(t *testing.T) {
 
 func TestVerifyTokenIsGeneratedWhenEmpty(t *testing.T) {
 	e := newEnv(t, 1, withSetting("WebhookVerifyToken", ""))
-	token, _ := e.store.PluginSettings(pluginID)["webhookverifytoken"].(string)
+	saved := e.store.PluginSettings(pluginID)
+	token, _ := saved["webhookverifytoken"].(string)
 	require.NotEmpty(t, token, "a generated token is saved so the System Console shows it")
+	assert.Equal(t, e.graph.Options().AccessToken, saved["accesstoken"], "saving the token keeps the other secrets")
+	assert.Equal(t, e.graph.Options().AppSecret, saved["appsecret"])
 	req, _ := http.NewRequest(http.MethodGet, "/plugins/"+pluginID+"/webhook?hub.mode=subscribe&hub.verify_token="+token+"&hub.challenge=42", nil)
 	rec := e.node(0).ServeHTTP(req, "")
 	assert.Equal(t, http.StatusOK, rec.Code)
