@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/mattermost/mattermost/server/public/model"
 	"github.com/pkg/errors"
 
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/helpdesk"
@@ -249,4 +250,27 @@ func randomToken() (string, error) {
 		return "", errors.Wrap(err, "failed to generate a token")
 	}
 	return base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+// ConfigurationWillBeSaved rejects wrong WhatsApp Helpdesk settings before they are saved, so the
+// System Console shows the reason next to the Save button instead of the plugin misbehaving.
+func (p *Plugin) ConfigurationWillBeSaved(newCfg *model.Config) (_ *model.Config, err error) {
+	defer p.recoverHook("ConfigurationWillBeSaved", &err)
+	if newCfg == nil {
+		return nil, nil
+	}
+	settings, ok := newCfg.PluginSettings.Plugins[manifestID]
+	if !ok {
+		return nil, nil
+	}
+	raw, err := json.Marshal(settings)
+	if err != nil {
+		return nil, errors.Wrap(err, "failed to read the WhatsApp Helpdesk settings")
+	}
+	cfg := &configuration{}
+	if err := json.Unmarshal(raw, cfg); err != nil {
+		return nil, errors.New("invalid WhatsApp Helpdesk settings: " + err.Error())
+	}
+	cfg.applyDefaults()
+	return nil, cfg.validate()
 }

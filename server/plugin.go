@@ -30,6 +30,8 @@ import (
 var errUnknownNumber = errors.New("no chat group serves this phone number")
 
 const (
+	// manifestID is the plugin id of plugin.json.
+	manifestID = "whatsapp-helpdesk"
 	// webhookConcurrency bounds webhook work in flight; beyond it Meta gets 503 and retries.
 	webhookConcurrency   = 64
 	mediaRetryInterval   = time.Minute

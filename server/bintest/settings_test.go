@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mattermost/mattermost/server/public/plugin"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -53,4 +54,19 @@ func TestVerifyTokenIsGeneratedWhenEmpty(t *testing.T) {
 	rec := e.node(0).ServeHTTP(req, "")
 	assert.Equal(t, http.StatusOK, rec.Code)
 	assert.Equal(t, "42", rec.Body.String())
+}
+
+func TestSystemConsoleRejectsWrongSettings(t *testing.T) {
+	e := newEnv(t, 1)
+	require.True(t, e.node(0).Implements(plugin.ConfigurationWillBeSavedID))
+	cfg := e.store.Config()
+	cfg.PluginSettings.Plugins[pluginID] = map[string]any{"graphapiversion": "25", "chatgroups": `[{"name":"x"}]`, "teamname": "acme"}
+	_, err := e.node(0).Hooks().ConfigurationWillBeSaved(cfg)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "Graph API version must look like v25.0")
+	assert.Contains(t, err.Error(), "chat group 1 needs name, phone_number_id and queue_channel")
+
+	cfg.PluginSettings.Plugins[pluginID] = map[string]any{"graphapiversion": "v26.0", "teamname": "acme", "queuechannelname": "support-queue"}
+	_, err = e.node(0).Hooks().ConfigurationWillBeSaved(cfg)
+	assert.NoError(t, err)
 }
