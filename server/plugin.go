@@ -38,6 +38,7 @@ const (
 	distributeInterval   = 15 * time.Second
 	templateSyncInterval = time.Hour
 	statsInterval        = 30 * time.Second
+	drainTimeout         = 20 * time.Second
 )
 
 // Plugin wires Mattermost hooks to the helpdesk. It holds every piece of state; nothing is global.
@@ -64,6 +65,7 @@ type Plugin struct {
 	stats         *metrics.Counters
 	router        *mux.Router
 	webhookSlots  chan struct{}
+	webhooks      drain
 
 	// routes and graph clients are derived from the configuration and rebuilt when it changes.
 	derivedLock sync.Mutex
@@ -131,8 +133,10 @@ func (p *Plugin) OnActivate() (err error) {
 	return nil
 }
 
-// OnDeactivate stops the periodic jobs; in-flight webhooks finish or are redelivered by Meta.
+// OnDeactivate lets in-flight webhooks finish (new ones get 503, so Meta retries them on another
+// node or later) and stops the periodic jobs.
 func (p *Plugin) OnDeactivate() error {
+	p.webhooks.stop(drainTimeout)
 	for _, job := range p.jobs {
 		if err := job.Close(); err != nil {
 			p.API.LogWarn("Could not stop a job", "error", err.Error())

@@ -32,6 +32,11 @@ func (p *Plugin) handleWebhookVerify(w http.ResponseWriter, r *http.Request) {
 // is durably in Mattermost (or known as a duplicate), so a failure or overload (5xx) makes Meta
 // deliver the payload again and nothing is lost.
 func (p *Plugin) handleWebhook(w http.ResponseWriter, r *http.Request) {
+	if !p.webhooks.enter() {
+		httpapi.WriteError(w, http.StatusServiceUnavailable, "shutting down, retry later")
+		return
+	}
+	defer p.webhooks.leave()
 	select {
 	case p.webhookSlots <- struct{}{}:
 		defer func() { <-p.webhookSlots }()

@@ -179,6 +179,16 @@ func (in *Inbound) process(ctx context.Context, route Route, contact whatsapp.Co
 	}
 
 	rec.ConversationID, rec.ChannelID = conv.ID, conv.ChannelID
+	if rec.RecoveringSince != 0 {
+		// The previous holder crashed after claiming: its post may exist, so find it first.
+		if existing := in.findPosted(conv.ChannelID, msg.ID, rec.RecoveringSince); existing != nil {
+			rec.PostID = existing.Id
+			if existing.GetProp("wa_media_pending") != nil {
+				return in.Messages.Partial(msg.ID, rec)
+			}
+			return in.Messages.Complete(msg.ID, rec)
+		}
+	}
 	if msg.Type == "reaction" && msg.Reaction != nil {
 		if done, err := in.react(msg, person); err != nil || done {
 			if err == nil {
@@ -312,6 +322,20 @@ func (in *Inbound) fetchMedia(ctx context.Context, route Route, channelID string
 		return "", errors.Wrap(appErr, "failed to store media as a file")
 	}
 	return info.Id, nil
+}
+
+// findPosted looks for the post of wamid made since a crashed claim began.
+func (in *Inbound) findPosted(channelID, wamid string, since int64) *model.Post {
+	list, appErr := in.API.GetPostsSince(channelID, since-time.Minute.Milliseconds())
+	if appErr != nil {
+		return nil
+	}
+	for _, p := range list.Posts {
+		if p.GetProp(PropWAMID) == wamid && p.GetProp("wa_media_for") == nil && p.DeleteAt == 0 {
+			return p
+		}
+	}
+	return nil
 }
 
 // rootFor finds the thread root for a WhatsApp reply, by the wamid it quotes.

@@ -178,9 +178,12 @@ func TestMessageClaims(t *testing.T) {
 	res, _, _ = m.Claim("wamid.1")
 	assert.Equal(t, ClaimDone, res)
 
-	res, _, _ = m.Claim("wamid.2")
+	res, rec, _ = m.Claim("wamid.2")
 	require.Equal(t, ClaimWon, res)
+	assert.Zero(t, rec.RecoveringSince)
+	claimedAt := now.UnixMilli()
 	now = now.Add(2 * time.Minute)
-	res, _, _ = m.Claim("wamid.2")
+	res, rec, _ = m.Claim("wamid.2")
 	assert.Equal(t, ClaimWon, res, "a crashed holder's lease expires")
+	assert.Equal(t, claimedAt, rec.RecoveringSince, "the taker is told to look for the crashed holder's post")
 }

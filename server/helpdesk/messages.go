@@ -24,6 +24,10 @@ type MessageRecord struct {
 	ChannelID      string `json:"channel_id,omitempty"`
 	ConversationID string `json:"conversation_id,omitempty"`
 	LeaseUntil     int64  `json:"lease_until,omitempty"`
+	ClaimedAt      int64  `json:"claimed_at,omitempty"`
+	// RecoveringSince is set (not stored) when this claim took over one whose holder presumably
+	// crashed at that time: its post may exist already and must be looked for, not made again.
+	RecoveringSince int64 `json:"-"`
 }
 
 // Claim outcomes.
@@ -53,30 +57,42 @@ type Messages struct {
 // partial message can be taken over to finish its media.
 func (m *Messages) Claim(wamid string) (ClaimResult, MessageRecord, error) {
 	key := store.MessageKey(wamid)
-	lease := m.Now().Add(m.Lease()).UnixMilli()
-	won, err := store.Insert(m.KV, key, MessageRecord{State: MessageProcessing, LeaseUntil: lease}, 0)
+	now := m.Now()
+	lease := now.Add(m.Lease()).UnixMilli()
+	won, err := store.Insert(m.KV, key, MessageRecord{State: MessageProcessing, LeaseUntil: lease, ClaimedAt: now.UnixMilli()}, 0)
 	if err != nil || won {
 		return ClaimWon, MessageRecord{State: MessageProcessing}, err
 	}
 	result := ClaimBusy
+	recovering := int64(0)
 	rec, err := store.UpdateJSON(m.KV, key, func(r *MessageRecord, exists bool) (bool, error) {
+		recovering = 0
 		switch {
 		case !exists:
 			// Released between our insert and this read: take it now.
-			*r = MessageRecord{State: MessageProcessing, LeaseUntil: lease}
+			*r = MessageRecord{State: MessageProcessing, LeaseUntil: lease, ClaimedAt: now.UnixMilli()}
 			result = ClaimWon
 			return true, nil
 		case r.State == MessageDone:
 			result = ClaimDone
 			return false, nil
-		case r.State == MessagePartial || r.LeaseUntil < m.Now().UnixMilli():
+		case r.State == MessagePartial:
 			r.State, r.LeaseUntil = MessageProcessing, lease
+			result = ClaimWon
+			return true, nil
+		case r.LeaseUntil < now.UnixMilli():
+			recovering = r.ClaimedAt
+			if recovering == 0 {
+				recovering = r.LeaseUntil - m.Lease().Milliseconds()
+			}
+			r.State, r.LeaseUntil, r.ClaimedAt = MessageProcessing, lease, now.UnixMilli()
 			result = ClaimWon
 			return true, nil
 		}
 		result = ClaimBusy
 		return false, nil
 	})
+	rec.RecoveringSince = recovering
 	return result, rec, err
 }
 
