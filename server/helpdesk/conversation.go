@@ -55,15 +55,7 @@ type Conversations struct {
 
 // Get loads a conversation by id.
 func (cs *Conversations) Get(id string) (*Conversation, error) {
-	var c Conversation
-	found, err := store.GetJSON(cs.KV, store.ConversationKey(id), &c)
-	if err != nil {
-		return nil, err
-	}
-	if !found {
-		return nil, errors.Wrapf(ErrNotFound, "conversation %s", id)
-	}
-	return &c, nil
+	return load[Conversation](cs.KV, store.ConversationKey(id), "conversation "+id)
 }
 
 // ByChannel finds the conversation a channel belongs to.
@@ -177,21 +169,7 @@ func (cs *Conversations) TouchInbound(c *Conversation, at time.Time) (*Conversat
 
 // List returns the conversations in a state, oldest first.
 func (cs *Conversations) List(state string) ([]*Conversation, error) {
-	ids, err := store.NewIndex(cs.KV, store.ConversationIndexKey(state)).List()
-	if err != nil {
-		return nil, err
-	}
-	out := make([]*Conversation, 0, len(ids))
-	for _, id := range ids {
-		c, err := cs.Get(id)
-		if errors.Is(err, ErrNotFound) {
-			continue
-		} else if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, nil
+	return loadIndexed(cs.KV, store.ConversationIndexKey(state), cs.Get)
 }
 
 // Attend makes agentID the owner of a waiting conversation. Of concurrent attempts exactly one

@@ -35,15 +35,7 @@ func (pp *People) now() int64 { return pp.Now().UnixMilli() }
 
 // Get loads a person by id.
 func (pp *People) Get(id string) (*Person, error) {
-	var p Person
-	found, err := store.GetJSON(pp.KV, store.PersonKey(id), &p)
-	if err != nil {
-		return nil, err
-	}
-	if !found {
-		return nil, errors.Wrapf(ErrNotFound, "person %s", id)
-	}
-	return &p, nil
+	return load[Person](pp.KV, store.PersonKey(id), "person "+id)
 }
 
 // FromContact finds or creates the person behind a WhatsApp contact and refreshes what WhatsApp
@@ -193,20 +185,14 @@ func (pp *People) Rename(id, name string) (*Person, error) {
 
 // Search returns people whose name, phone or email contains q (case-insensitive), at most limit.
 func (pp *People) Search(q string, limit int) ([]*Person, error) {
-	ids, err := store.NewIndex(pp.KV, store.PeopleIndexKey()).List()
+	all, err := loadIndexed(pp.KV, store.PeopleIndexKey(), pp.Get)
 	if err != nil {
 		return nil, err
 	}
 	q = strings.ToLower(strings.TrimSpace(q))
 	digits := CanonicalPhone(q)
 	out := []*Person{}
-	for _, id := range ids {
-		p, err := pp.Get(id)
-		if errors.Is(err, ErrNotFound) {
-			continue
-		} else if err != nil {
-			return nil, err
-		}
+	for _, p := range all {
 		if q == "" || strings.Contains(strings.ToLower(p.Name), q) || strings.Contains(strings.ToLower(p.Email), q) ||
 			(digits != "" && strings.Contains(p.Phone, digits)) {
 			out = append(out, p)

@@ -76,15 +76,7 @@ func (ts *Tickets) CreateDraft(conv *Conversation, transcript []TranscriptLine) 
 
 // Get loads a ticket.
 func (ts *Tickets) Get(id string) (*Ticket, error) {
-	var t Ticket
-	found, err := store.GetJSON(ts.KV, store.TicketKey(id), &t)
-	if err != nil {
-		return nil, err
-	}
-	if !found {
-		return nil, errors.Wrapf(ErrNotFound, "ticket %s", id)
-	}
-	return &t, nil
+	return load[Ticket](ts.KV, store.TicketKey(id), "ticket "+id)
 }
 
 // List returns the tickets in a status, oldest first.
@@ -92,21 +84,7 @@ func (ts *Tickets) List(status string) ([]*Ticket, error) {
 	if status != TicketDraft && status != TicketSaved {
 		return nil, errors.Wrapf(ErrInvalid, "unknown ticket status %q", status)
 	}
-	ids, err := store.NewIndex(ts.KV, store.TicketIndexKey(status)).List()
-	if err != nil {
-		return nil, err
-	}
-	out := make([]*Ticket, 0, len(ids))
-	for _, id := range ids {
-		t, err := ts.Get(id)
-		if errors.Is(err, ErrNotFound) {
-			continue
-		} else if err != nil {
-			return nil, err
-		}
-		out = append(out, t)
-	}
-	return out, nil
+	return loadIndexed(ts.KV, store.TicketIndexKey(status), ts.Get)
 }
 
 // Patch edits a draft ticket. A saved ticket is final.
