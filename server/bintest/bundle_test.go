@@ -2,6 +2,7 @@ package bintest
 
 import (
 	"archive/tar"
+	"bytes"
 	"compress/gzip"
 	"debug/elf"
 	"encoding/json"
@@ -68,7 +69,7 @@ func TestBundleIsInstallable(t *testing.T) {
 	for arch, machine := range map[string]elf.Machine{"amd64": elf.EM_X86_64, "arm64": elf.EM_AARCH64} {
 		name := "whatsapp-helpdesk/server/dist/plugin-linux-" + arch
 		require.Contains(t, files, name)
-		bin, err := elf.NewFile(bytesReaderAt(files[name]))
+		bin, err := elf.NewFile(bytes.NewReader(files[name]))
 		require.NoError(t, err, name)
 		assert.Equal(t, machine, bin.Machine, name)
 	}

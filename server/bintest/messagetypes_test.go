@@ -3,7 +3,6 @@ package bintest
 import (
 	"net/http"
 	"testing"
-	"time"
 
 	"github.com/mattermost/mattermost/server/public/model"
 	"github.com/stretchr/testify/assert"
@@ -121,7 +120,6 @@ func TestEveryMessageTypeBecomesAPost(t *testing.T) {
 
 	// All of it is one conversation.
 	assert.Len(t, e.conversationChannels(), 1)
-	_ = time.Second
 }
 
 func TestMediaDownloadFailureLeavesPlaceholderThenFileAfterRetry(t *testing.T) {

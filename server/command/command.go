@@ -12,6 +12,7 @@ import (
 	"github.com/mattermost/mattermost/server/public/plugin"
 	"github.com/pkg/errors"
 
+	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/bridge"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/helpdesk"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/l10n"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/workflow"
@@ -197,10 +198,8 @@ func (c *call) attend(rest []string) *model.CommandResponse {
 	if err != nil {
 		return c.fail(err)
 	}
-	return c.withNotices(c.t("cmd.attend.done", map[string]any{"Customer": conv.CustomerName, "Channel": "~" + channelName(conv)}), notices)
+	return c.withNotices(c.t("cmd.attend.done", map[string]any{"Customer": conv.CustomerName, "Channel": "~" + bridge.ChannelName(conv.ID)}), notices)
 }
-
-func channelName(conv *helpdesk.Conversation) string { return "wa-" + conv.ID }
 
 func (c *call) macros() *model.CommandResponse {
 	list, err := c.h.Desk.Macros.List()

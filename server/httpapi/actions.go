@@ -14,6 +14,7 @@ import (
 	"github.com/pkg/errors"
 
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/action"
+	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/bridge"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/l10n"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/workflow"
 )
@@ -91,7 +92,7 @@ func (h *Handlers) Attend(w http.ResponseWriter, r *http.Request) {
 		h.ephemeral(w, h.Describe(req.UserId, err))
 		return
 	}
-	text := h.Texts.T(h.Texts.ForUser(req.UserId), "cmd.attend.done", map[string]any{"Customer": conv.CustomerName, "Channel": "~wa-" + conv.ID})
+	text := h.Texts.T(h.Texts.ForUser(req.UserId), "cmd.attend.done", map[string]any{"Customer": conv.CustomerName, "Channel": "~" + bridge.ChannelName(conv.ID)})
 	for _, n := range notices {
 		text += "\n⚠️ " + h.Describe(req.UserId, n)
 	}
@@ -124,7 +125,7 @@ func (h *Handlers) Invite(accept bool) http.HandlerFunc {
 		updated := post.Clone()
 		result := h.Texts.T(l, "invite.declined", nil)
 		if accept {
-			result = h.Texts.T(l, "invite.accepted", map[string]any{"Channel": "~wa-" + conv.ID})
+			result = h.Texts.T(l, "invite.accepted", map[string]any{"Channel": "~" + bridge.ChannelName(conv.ID)})
 		}
 		model.ParseMessageAttachment(updated, []*model.MessageAttachment{{Text: result, Color: "#8A8A8A"}})
 		respond(w, &model.PostActionIntegrationResponse{Update: updated})

@@ -195,10 +195,6 @@ func displayName(u *model.User) string {
 	return u.Username
 }
 
-// Notice is a non-fatal problem of an action that succeeded (a start message that could not be
-// sent, say), reported to the agent.
-type Notice struct{ Err error }
-
 // noticeCtx gives plugin-initiated sends their own deadline, detached from a short request.
 func noticeCtx() (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.Background(), 30*time.Second)
