@@ -35,6 +35,9 @@ const (
 	QueuePostType    = "custom_whatsapp_queue"
 )
 
+// errPosted marks a failure after the message's post was created.
+var errPosted = errors.New("message posted but not marked done")
+
 // ErrBusy means another delivery of the same message is still being processed; the webhook
 // answers 503 so Meta delivers it again later.
 var ErrBusy = errors.New("message is being processed by another delivery")
@@ -133,6 +136,11 @@ func (in *Inbound) HandleMessage(ctx context.Context, route Route, contact whats
 		process = in.resumeMedia
 	}
 	if err := process(ctx, route, contact, msg, rec); err != nil {
+		if errors.Is(err, errPosted) {
+			// The post exists: keep the claim, so the delivery that takes it over after the lease
+			// finds the post instead of making another.
+			return err
+		}
 		if releaseErr := in.Messages.Release(msg.ID); releaseErr != nil {
 			in.API.LogWarn("Could not release a message claim", "wamid", msg.ID, "error", releaseErr.Error())
 		}
@@ -245,13 +253,13 @@ func (in *Inbound) process(ctx context.Context, route Route, contact whatsapp.Co
 	rec.PostID = created.Id
 	if mediaMissing {
 		if err := in.Messages.Partial(msg.ID, rec); err != nil {
-			return err
+			return errors.Wrap(errPosted, err.Error())
 		}
 		if err := in.scheduleMediaRetry(route, contact, msg); err != nil {
-			return err
+			return errors.Wrap(errPosted, err.Error())
 		}
 	} else if err := in.Messages.Complete(msg.ID, rec); err != nil {
-		return err
+		return errors.Wrap(errPosted, err.Error())
 	}
 	if touched, err := in.Conversations.TouchInbound(conv, sentAt); err != nil {
 		in.API.LogWarn("Could not record the customer's last message time", "conversation_id", conv.ID, "error", err.Error())
