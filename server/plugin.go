@@ -39,6 +39,8 @@ const (
 	templateSyncInterval = time.Hour
 	statsInterval        = 30 * time.Second
 	drainTimeout         = 20 * time.Second
+	// mediaTimeoutFactor gives file transfers (up to 100 MB) longer than a JSON call.
+	mediaTimeoutFactor = 4
 )
 
 // Plugin wires Mattermost hooks to the helpdesk. It holds every piece of state; nothing is global.
@@ -306,15 +308,17 @@ func (p *Plugin) graphClientLocked(cfg *configuration, phoneNumberID string) *wh
 		return c
 	}
 	c := whatsapp.NewClient(whatsapp.ClientConfig{
-		BaseURL:           cfg.GraphAPIBaseURL,
-		Version:           cfg.GraphAPIVersion,
-		AccessToken:       cfg.AccessToken,
-		PhoneNumberID:     phoneNumberID,
-		WABAID:            cfg.BusinessAccountID,
-		HTTPClient:        &http.Client{Timeout: time.Duration(cfg.GraphAPITimeoutSeconds) * time.Second},
-		MaxAttempts:       4,
-		BaseBackoff:       200 * time.Millisecond,
-		MaxBackoff:        5 * time.Second,
+		BaseURL:         cfg.GraphAPIBaseURL,
+		Version:         cfg.GraphAPIVersion,
+		AccessToken:     cfg.AccessToken,
+		PhoneNumberID:   phoneNumberID,
+		WABAID:          cfg.BusinessAccountID,
+		HTTPClient:      &http.Client{Timeout: time.Duration(cfg.GraphAPITimeoutSeconds) * time.Second},
+		MediaHTTPClient: &http.Client{Timeout: mediaTimeoutFactor * time.Duration(cfg.GraphAPITimeoutSeconds) * time.Second},
+		MaxAttempts:     4,
+		BaseBackoff:     200 * time.Millisecond,
+		// Above the ~6 s Meta suggests between messages to one customer (131056).
+		MaxBackoff:        8 * time.Second,
 		MessagesPerSecond: cfg.MessagesPerSecond,
 	})
 	p.graph[phoneNumberID] = c

@@ -82,10 +82,10 @@ func (p *Plugin) mountRoutes(r *mux.Router) {
 	r.HandleFunc("/dialogs/hsm", actions.HSMDialog).Methods("POST")
 }
 
-// claimLease outlasts the slowest message processing: a media download may take four Graph
-// timeouts per attempt.
+// claimLease outlasts the slowest message processing: a media download may take
+// mediaTimeoutFactor Graph timeouts.
 func (p *Plugin) claimLease() time.Duration {
-	return max(10*time.Second, 5*time.Duration(p.getConfiguration().GraphAPITimeoutSeconds)*time.Second)
+	return max(10*time.Second, (mediaTimeoutFactor+1)*time.Duration(p.getConfiguration().GraphAPITimeoutSeconds)*time.Second)
 }
 
 func (p *Plugin) workflowSettings() workflow.Settings {

@@ -47,6 +47,9 @@ type ClientConfig struct {
 	WABAID        string // template listing
 
 	HTTPClient *http.Client // its Timeout bounds each attempt
+	// MediaHTTPClient carries media uploads and downloads (up to 100 MB), which need a longer
+	// timeout than JSON calls; nil means HTTPClient.
+	MediaHTTPClient *http.Client
 
 	MaxAttempts int // total tries for retryable failures; 1 disables retries
 	BaseBackoff time.Duration
@@ -61,11 +64,13 @@ type ClientConfig struct {
 
 // Client talks to the WhatsApp Cloud API. It is safe for concurrent use.
 type Client struct {
-	cfg     ClientConfig
-	base    *url.URL
-	http    *http.Client
-	limiter *RateLimiter
-	cfgErr  error
+	cfg  ClientConfig
+	base *url.URL
+	http *http.Client
+	// mediaHTTP carries file transfers, which may take much longer than a JSON call.
+	mediaHTTP *http.Client
+	limiter   *RateLimiter
+	cfgErr    error
 }
 
 // NewClient builds a client. An invalid BaseURL is reported by every call
@@ -96,9 +101,12 @@ func NewClient(cfg ClientConfig) *Client {
 	if cfg.Sleep == nil {
 		cfg.Sleep = sleepContext
 	}
-	c := &Client{cfg: cfg, http: cfg.HTTPClient}
+	c := &Client{cfg: cfg, http: cfg.HTTPClient, mediaHTTP: cfg.MediaHTTPClient}
 	if c.http == nil {
 		c.http = &http.Client{Timeout: DefaultHTTPTimeout}
+	}
+	if c.mediaHTTP == nil {
+		c.mediaHTTP = c.http
 	}
 	if cfg.MessagesPerSecond > 0 {
 		c.limiter = newRateLimiter(cfg.MessagesPerSecond, 1, time.Now, cfg.Sleep)
@@ -155,6 +163,7 @@ type apiRequest struct {
 	paced       bool  // counts against MessagesPerSecond
 	idempotent  bool  // safe to retry even after a 2xx with an unreadable body
 	maxBody     int64 // response cap; 0 = maxJSONResponse
+	media       bool  // a file transfer: uses the media HTTP client
 }
 
 type apiResponse struct {
@@ -209,7 +218,11 @@ func (c *Client) attempt(ctx context.Context, req apiRequest) (*apiResponse, boo
 		httpReq.Header.Set("Content-Type", req.contentType)
 	}
 
-	resp, err := c.http.Do(httpReq)
+	client := c.http
+	if req.media {
+		client = c.mediaHTTP
+	}
+	resp, err := client.Do(httpReq)
 	if err != nil {
 		if ctx.Err() != nil {
 			// The caller gave up; the per-attempt timeout is not involved.

@@ -145,6 +145,7 @@ func (c *Client) UploadMedia(ctx context.Context, filename, mimeType string, dat
 		body:        buf.Bytes(),
 		contentType: w.FormDataContentType(),
 		idempotent:  true, // a duplicate upload only wastes an unused media id
+		media:       true,
 	})
 	if err != nil {
 		return "", errors.Wrap(err, "failed to upload media to WhatsApp")
@@ -273,6 +274,7 @@ func (c *Client) fetchMedia(ctx context.Context, info *mediaInfo) (*apiResponse,
 		url:        info.URL,
 		idempotent: true,
 		maxBody:    MaxMediaDownloadSize,
+		media:      true,
 	})
 	if errors.Is(err, errBodyTooLarge) {
 		return nil, errors.Wrapf(ErrMediaTooLarge, "download exceeds %s", humanSize(MaxMediaDownloadSize))

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -285,4 +286,36 @@ func TestReadCapped(t *testing.T) {
 	assert.Len(t, b, 10)
 	_, err = readCapped(bytes.NewReader(make([]byte, 11)), 10)
 	assert.ErrorIs(t, err, errBodyTooLarge)
+}
+
+// A file transfer gets the media client's longer timeout; JSON calls keep the short one.
+func TestMediaTransfersUseTheMediaClient(t *testing.T) {
+	data := []byte("a slow but fine file")
+	sum := sha256.Sum256(data)
+	var srv *httptest.Server
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/v25.0/m1":
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = fmt.Fprintf(w, `{"messaging_product":"whatsapp","url":%q,"mime_type":"text/plain","sha256":%q,"file_size":"%d","id":"m1"}`,
+				srv.URL+"/file/m1", hex.EncodeToString(sum[:]), len(data))
+		case "/file/m1":
+			time.Sleep(300 * time.Millisecond) // longer than the JSON timeout
+			w.Header().Set("Content-Type", "text/plain")
+			_, _ = w.Write(data)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer srv.Close()
+	cfg := ClientConfig{BaseURL: srv.URL, Version: "v25.0", AccessToken: "t", PhoneNumberID: "p", MaxAttempts: 1,
+		HTTPClient: &http.Client{Timeout: 100 * time.Millisecond}}
+
+	_, err := NewClient(cfg).DownloadMedia(context.Background(), "m1")
+	require.Error(t, err, "with one short timeout the download times out")
+
+	cfg.MediaHTTPClient = &http.Client{Timeout: 2 * time.Second}
+	got, err := NewClient(cfg).DownloadMedia(context.Background(), "m1")
+	require.NoError(t, err)
+	assert.Equal(t, data, got.Data)
 }
