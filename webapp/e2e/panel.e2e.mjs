@@ -83,6 +83,7 @@ try {
         await card.getByTestId('wa-new-person-phone').fill('+55 21 3333-4444');
         await card.getByTestId('wa-new-person-email').fill('maria@example.com');
         await page.getByTestId('wa-ticket-subject-' + ticket).fill('Pedido 4821 não entregue');
+        await page.getByTestId('wa-ticket-conversation-status-' + ticket).fill('resolvido');
         await page.screenshot({path: screenshot});
         await page.getByTestId('wa-ticket-save-' + ticket).click();
         await page.getByTestId('wa-ticket-' + ticket).waitFor({state: 'detached', timeout: 10000});
@@ -94,6 +95,7 @@ try {
         check(saved.status === 'saved', 'status ' + saved.status);
         check(saved.subject === 'Pedido 4821 não entregue', 'subject ' + saved.subject);
         check(saved.customer.name === 'Maria Souza Lima', 'customer ' + saved.customer.name);
+        check(saved.conversation_status === 'resolvido', 'conversation status ' + saved.conversation_status);
     });
 
     await step('a pt-BR user sees Portuguese labels', async () => {

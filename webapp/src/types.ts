@@ -85,7 +85,9 @@ export interface Credits {
 /** Body of PATCH tickets/{id}: either customer_id or new_customer, never both. */
 export interface TicketPatch {
     subject?: string;
-    status?: TicketStatus;
+
+    /** The helpdesk status of the conversation (free text, e.g. "resolved"), kept on the ticket. */
+    status?: string;
     customer_id?: string;
     new_customer?: NewPerson;
 }

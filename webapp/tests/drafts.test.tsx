@@ -23,7 +23,7 @@ describe('draft tickets', () => {
         expect(t.getByTestId('wa-ticket-subject-t1')).toHaveValue('Maria Silva');
         expect(t.getByTestId('wa-ticket-customer-t1')).toHaveTextContent('Maria Silva · +55 11 98765-4321');
         expect(t.getByTestId('wa-ticket-status-t1')).toHaveTextContent('Draft');
-        expect(t.getByText(/Conversation status: resolved/)).toBeInTheDocument();
+        expect(t.getByTestId('wa-ticket-conversation-status-t1')).toHaveValue('resolved');
 
         const toggle = t.getByTestId('wa-ticket-transcript-toggle-t1');
         expect(toggle).toHaveAttribute('aria-expanded', 'false');
@@ -71,6 +71,20 @@ describe('draft tickets', () => {
         expect(screen.queryByTestId('wa-ticket-t1')).toBeNull();
         expect(screen.getByTestId('wa-ticket-t2')).toBeInTheDocument();
         expect(screen.getByTestId('wa-count-drafts')).toHaveTextContent('1');
+    });
+
+    it('sends a changed conversation status with the save, and leaves it out when unchanged', async () => {
+        const {card, spies} = await openDrafts();
+        const t = within(card);
+        const status = t.getByTestId('wa-ticket-conversation-status-t1');
+        await userEvent.clear(status);
+        await userEvent.type(status, 'aguardando peça');
+        await userEvent.click(t.getByTestId('wa-ticket-save-t1'));
+        expect(spies.updateTicket).toHaveBeenCalledWith('t1', {subject: 'Maria Silva', status: 'aguardando peça', customer_id: 'p1'});
+
+        const second = within(screen.getByTestId('wa-ticket-t2'));
+        await userEvent.click(second.getByTestId('wa-ticket-save-t2'));
+        expect(spies.updateTicket).toHaveBeenLastCalledWith('t2', {subject: 'Boleto', customer_id: 'p5'});
     });
 
     it('rejects an invalid email for a new person', async () => {

@@ -91,6 +91,7 @@ function TicketCard({ticket}: {ticket: Ticket}) {
     const ids = {
         subject: `wahd-${id}-subject`,
         subjectError: `wahd-${id}-subject-error`,
+        status: `wahd-${id}-status`,
         customer: `wahd-${id}-customer`,
         search: `wahd-${id}-search`,
         name: `wahd-${id}-name`,
@@ -102,6 +103,7 @@ function TicketCard({ticket}: {ticket: Ticket}) {
 
     // Edits are local until Save; a websocket update of the same draft does not clobber them.
     const [subject, setSubject] = useState(ticket.subject || ticket.customer?.name || '');
+    const [conversationStatus, setConversationStatus] = useState(ticket.conversation_status ?? '');
     const [mode, setMode] = useState<'existing' | 'new'>('existing');
     const [selected, setSelected] = useState<TicketCustomer | null>(ticket.customer ?? null);
     const [newPerson, setNewPerson] = useState<NewPerson>({
@@ -183,6 +185,9 @@ function TicketCard({ticket}: {ticket: Ticket}) {
         }
 
         const patch: TicketPatch = {subject: subject.trim()};
+        if (conversationStatus.trim() !== (ticket.conversation_status ?? '')) {
+            patch.status = conversationStatus.trim();
+        }
         if (mode === 'new') {
             const person: NewPerson = {name: newPerson.name.trim()};
             if (newPerson.phone?.trim()) {
@@ -239,7 +244,6 @@ function TicketCard({ticket}: {ticket: Ticket}) {
             </div>
             <div className='wahd-ticket-meta'>
                 {t('ticket.created', {time: formatDateTime(ticket.created_at, locale)})}
-                {ticket.conversation_status && ` · ${t('ticket.conversationStatus')}: ${ticket.conversation_status}`}
             </div>
 
             <Transcript ticket={ticket}/>
@@ -398,6 +402,18 @@ function TicketCard({ticket}: {ticket: Ticket}) {
                         data-testid={`wa-ticket-subject-error-${id}`}
                     >{errors.subject}</div>
                 )}
+            </div>
+
+            <div className='wahd-field'>
+                <label htmlFor={ids.status}>{t('ticket.conversationStatus')}</label>
+                <input
+                    id={ids.status}
+                    className='wahd-input'
+                    value={conversationStatus}
+                    maxLength={64}
+                    data-testid={`wa-ticket-conversation-status-${id}`}
+                    onChange={(e) => setConversationStatus(e.target.value)}
+                />
             </div>
 
             {errors.api && (
