@@ -294,7 +294,12 @@ func (p *Plugin) ensureQueueChannel(teamID, name string) (*model.Channel, error)
 			CreatorId:   p.botUserID,
 		})
 		if appErr != nil {
-			return nil, errors.Wrapf(appErr, "failed to create the queue channel %q", name)
+			// Another node may have created it a moment ago.
+			existing, getErr := p.API.GetChannelByName(teamID, name, false)
+			if getErr != nil {
+				return nil, errors.Wrapf(appErr, "failed to create the queue channel %q", name)
+			}
+			channel = existing
 		}
 	}
 	if _, appErr := p.API.AddChannelMember(channel.Id, p.botUserID); appErr != nil && appErr.StatusCode != http.StatusBadRequest {

@@ -306,3 +306,29 @@ func TestStatsCountWhatHappened(t *testing.T) {
 	assert.Contains(t, out, "| webhook_rejected:signature | 1 |")
 	assert.Contains(t, e.command(e.alice.Id, e.queue.Id, "/whatsapp stats"), "Only system admins")
 }
+
+// Three nodes told of a new queue channel at the same moment end up with one channel, and none
+// of them fails to set it up.
+func TestNodesAgreeOnOneQueueChannel(t *testing.T) {
+	e := newEnv(t, 3)
+	settings := e.store.PluginSettings(pluginID)
+	settings["QueueChannelName"] = "brand-new-queue"
+	e.store.SetPluginSettings(pluginID, settings)
+	var wg sync.WaitGroup
+	for i := range e.c.Nodes {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			assert.NoError(t, e.node(i).Hooks().OnConfigurationChange())
+		}(i)
+	}
+	wg.Wait()
+	count := 0
+	for _, ch := range e.store.ChannelsInTeam(e.team.Id) {
+		if ch.Name == "brand-new-queue" {
+			count++
+		}
+	}
+	assert.Equal(t, 1, count)
+	assert.NotContains(t, e.store.LogText(), "could not set up", "no node failed to set up its channels")
+}
