@@ -35,7 +35,7 @@ const (
 	// webhookConcurrency bounds webhook work in flight; beyond it Meta gets 503 and retries.
 	webhookConcurrency   = 64
 	mediaRetryInterval   = time.Minute
-	distributeInterval   = 15 * time.Second
+	distributeInterval   = 5 * time.Second
 	templateSyncInterval = time.Hour
 	statsInterval        = 30 * time.Second
 	drainTimeout         = 20 * time.Second

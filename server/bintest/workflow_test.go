@@ -202,13 +202,17 @@ func TestAutomaticDistributionSkipsOfflineAndFullAgents(t *testing.T) {
 	require.Equal(t, http.StatusOK, code)
 	assert.Contains(t, string(body), "Bruno", "it waits")
 
-	// Bob comes online: the periodic distribution (or the next event) hands it out. Closing
-	// alice's conversation frees her too; either way the waiting one is attended.
+	// Bob comes online: the periodic distribution hands the waiting conversation to him.
 	e.store.SetStatus(e.bob.Id, model.StatusOnline)
-	_, _ = e.api(0, e.alice.Id, http.MethodPost, "/conversations/"+c1+"/close", nil)
-	e.eventually(func() bool {
-		return e.store.IsChannelMember(ch2.Id, e.bob.Id) || e.store.IsChannelMember(ch2.Id, e.alice.Id)
-	}, "the waiting conversation is handed out once someone is free")
+	e.eventually(func() bool { return e.store.IsChannelMember(ch2.Id, e.bob.Id) }, "handed out once someone is online")
+
+	// Closing alice's conversation frees her for the next one, at once.
+	_, ch3 := e.conversation("5511933333333", "Carla")
+	e.waitIdle()
+	assert.False(t, e.store.IsChannelMember(ch3.Id, e.alice.Id), "alice is still full")
+	code, body = e.api(0, e.alice.Id, http.MethodPost, "/conversations/"+c1+"/close", nil)
+	require.Equal(t, http.StatusOK, code, string(body))
+	e.eventually(func() bool { return e.store.IsChannelMember(ch3.Id, e.alice.Id) }, "a freed agent gets the next waiting conversation")
 }
 
 func TestAgentPostsReachTheCustomer(t *testing.T) {
