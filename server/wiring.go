@@ -97,7 +97,7 @@ func (p *Plugin) workflowSettings() workflow.Settings {
 func (p *Plugin) templateSource() (workflow.TemplateSource, error) {
 	cfg := p.getConfiguration()
 	if cfg.BusinessAccountID == "" {
-		return nil, errors.Wrap(helpdesk.ErrInvalid, "set the WhatsApp Business Account ID to use HSM templates")
+		return nil, helpdesk.Refuse(helpdesk.ErrInvalid, "error.no_waba")
 	}
 	route, err := p.routeFor(cfg.PhoneNumberID)
 	if err != nil {

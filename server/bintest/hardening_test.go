@@ -279,7 +279,7 @@ func TestSecurityRefusalsAndSecretsNeverLogged(t *testing.T) {
 		return e.node(0).ServeHTTP(httptest.NewRequest(http.MethodPost, action.Integration.URL, bytes.NewReader(raw)), userID)
 	}
 	assert.Contains(t, click(e.alice.Id).Body.String(), "You are attending")
-	assert.Contains(t, click(e.bob.Id).Body.String(), "already attended")
+	assert.Contains(t, click(e.bob.Id).Body.String(), "already attended by @alice")
 	assert.False(t, e.store.IsChannelMember(e.onlyConversationChannel().Id, e.bob.Id))
 
 	// Forged signatures, auth failures and configuration problems are logged without secrets.

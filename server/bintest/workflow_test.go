@@ -167,7 +167,7 @@ func TestAttendByButtonCommandAndForgedContext(t *testing.T) {
 	// A non-agent may not attend even with a genuine button.
 	rec := click(e.carol.Id, announcement.Id, e.queue.Id, action.Integration.Context)
 	assert.False(t, e.store.IsChannelMember(ch.Id, e.carol.Id))
-	assert.Contains(t, rec.Body.String(), "Not allowed")
+	assert.Contains(t, rec.Body.String(), "You are not an agent of this conversation")
 
 	// The genuine click attends.
 	rec = click(e.alice.Id, announcement.Id, e.queue.Id, action.Integration.Context)
@@ -181,7 +181,7 @@ func TestAttendByButtonCommandAndForgedContext(t *testing.T) {
 	out = e.command(e.bob.Id, e.queue.Id, "/whatsapp attend +55 21 99876-5432")
 	assert.Contains(t, out, "You are attending João")
 	out = e.command(e.bob.Id, e.queue.Id, "/whatsapp attend")
-	assert.Contains(t, out, "no conversation is waiting")
+	assert.Contains(t, out, "No conversation is waiting")
 }
 
 func TestAutomaticDistributionSkipsOfflineAndFullAgents(t *testing.T) {
@@ -404,7 +404,7 @@ func TestInviteOnlyOnlineAgentsAndTransferIsRefused(t *testing.T) {
 
 	e.store.SetStatus(e.bob.Id, model.StatusOffline)
 	out := e.command(e.alice.Id, ch.Id, "/whatsapp invite @bob")
-	assert.Contains(t, out, "not online")
+	assert.Contains(t, out, "@bob is not online")
 	code, body := e.api(0, e.alice.Id, http.MethodPost, "/conversations/"+convID+"/invite", map[string]string{"user_id": e.bob.Id})
 	assert.Equal(t, http.StatusBadRequest, code)
 	assert.Contains(t, string(body), "not online")
@@ -608,4 +608,18 @@ func TestChangesArePushedToAgentsBrowsers(t *testing.T) {
 		attended = attended || (c["id"] == convID && c["state"] == "active" && c["agent_id"] == e.alice.Id)
 	}
 	assert.True(t, attended)
+}
+
+func TestRefusalsSpeakTheAgentsLanguage(t *testing.T) {
+	e := newEnv(t, 1)
+	e.bob.Locale = "pt-BR"
+	_, appErr := e.node(0).API().UpdateUser(e.bob)
+	require.Nil(t, appErr)
+	convID, ch := e.conversation(maria, "Maria")
+	require.Equal(t, http.StatusOK, e.attend(0, e.alice.Id, convID))
+	code, body := e.api(0, e.bob.Id, http.MethodPost, "/conversations/"+convID+"/attend", nil)
+	assert.Equal(t, http.StatusConflict, code)
+	assert.Contains(t, string(body), "Esta conversa já está sendo atendida por @alice.")
+	assert.Contains(t, e.command(e.bob.Id, ch.Id, "/whatsapp transfer"), "A transferência não está disponível")
+	assert.Contains(t, e.command(e.bob.Id, ch.Id, "/whatsapp attend"), "Nenhuma conversa aguardando atendimento.")
 }

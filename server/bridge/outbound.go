@@ -259,6 +259,10 @@ func (o *Outbound) replyFailure(post *model.Post, text string) {
 // describe turns a send error into the sentence an agent reads.
 func (o *Outbound) describe(l *l10n.Localizer, err error) string {
 	t := func(id string, data map[string]any) string { return o.Texts.T(l, id, data) }
+	var refused *helpdesk.Problem
+	if errors.As(err, &refused) {
+		return t(refused.ID, refused.Data)
+	}
 	switch {
 	case errors.Is(err, ErrWindowClosed):
 		return t("outbound.window_closed", nil)
@@ -268,8 +272,6 @@ func (o *Outbound) describe(l *l10n.Localizer, err error) string {
 		return t("outbound.conversation_closed", nil)
 	case errors.Is(err, whatsapp.ErrUnsupportedMedia), errors.Is(err, whatsapp.ErrMediaTooLarge):
 		return t("outbound.bad_file", map[string]any{"Reason": err.Error()})
-	case errors.Is(err, helpdesk.ErrNotOnline):
-		return t("error.not_online", map[string]any{"Detail": err.Error()})
 	case errors.Is(err, helpdesk.ErrNotFound):
 		return t("error.not_found", map[string]any{"Detail": err.Error()})
 	case errors.Is(err, helpdesk.ErrForbidden):

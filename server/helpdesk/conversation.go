@@ -181,9 +181,9 @@ func (cs *Conversations) Attend(id, agentID string) (*Conversation, error) {
 			c.State, c.AgentID, c.AttendedAt = StateActive, agentID, cs.Now().UnixMilli()
 			return true, nil
 		case StateActive:
-			return false, errors.Wrapf(ErrConflict, "already attended by %s", c.AgentID)
+			return false, Refuse(ErrConflict, "error.already_attended", "AgentID", c.AgentID)
 		}
-		return false, errors.Wrap(ErrConflict, "the conversation is closed")
+		return false, Refuse(ErrConflict, "error.conversation_closed")
 	})
 	if err != nil {
 		return nil, err
@@ -196,7 +196,7 @@ func (cs *Conversations) Close(id string) (*Conversation, error) {
 	var from string
 	c, err := cs.Update(id, func(c *Conversation) (bool, error) {
 		if c.State == StateClosed {
-			return false, errors.Wrap(ErrConflict, "the conversation is already closed")
+			return false, Refuse(ErrConflict, "error.already_closed")
 		}
 		from = c.State
 		c.State, c.ClosedAt = StateClosed, cs.Now().UnixMilli()
@@ -212,7 +212,7 @@ func (cs *Conversations) Close(id string) (*Conversation, error) {
 func (cs *Conversations) SetStatus(id, status string) (*Conversation, error) {
 	return cs.Update(id, func(c *Conversation) (bool, error) {
 		if c.State == StateClosed {
-			return false, errors.Wrap(ErrConflict, "the conversation is closed")
+			return false, Refuse(ErrConflict, "error.conversation_closed")
 		}
 		c.Status = status
 		return true, nil

@@ -113,7 +113,7 @@ func (cr *Credits) Commit(entry LedgerEntry) (CreditBalance, error) {
 // Add grants n more credits (system admins).
 func (cr *Credits) Add(n int) (CreditBalance, error) {
 	if n <= 0 {
-		return CreditBalance{}, errors.Wrap(ErrInvalid, "the number of credits must be positive")
+		return CreditBalance{}, Refuse(ErrInvalid, "error.credits_positive")
 	}
 	c, err := store.UpdateJSON(cr.KV, store.CreditsKey(), func(c *counters, _ bool) (bool, error) {
 		c.Added += n

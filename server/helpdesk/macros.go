@@ -6,8 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/pkg/errors"
-
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/store"
 )
 
@@ -71,7 +69,7 @@ func (ms *Macros) Get(name string) (Macro, error) {
 	}
 	m, ok := all[strings.ToLower(name)]
 	if !ok {
-		return Macro{}, errors.Wrapf(ErrNotFound, "macro %q", name)
+		return Macro{}, Refuse(ErrNotFound, "error.macro_not_found", "Name", name)
 	}
 	return m, nil
 }
@@ -81,10 +79,10 @@ func (ms *Macros) Put(name, text, userID string) (Macro, error) {
 	name = strings.ToLower(strings.TrimSpace(name))
 	text = strings.TrimSpace(text)
 	if !macroNamePattern.MatchString(name) {
-		return Macro{}, errors.Wrap(ErrInvalid, "a macro name is 1-40 lowercase letters, digits, - or _")
+		return Macro{}, Refuse(ErrInvalid, "error.macro_name")
 	}
 	if text == "" {
-		return Macro{}, errors.Wrap(ErrInvalid, "a macro needs a text")
+		return Macro{}, Refuse(ErrInvalid, "error.macro_text")
 	}
 	m := Macro{Name: name, Text: text, CreatedBy: userID, CreatedAt: ms.Now().UnixMilli()}
 	_, err := store.UpdateJSON(ms.KV, store.MacrosKey(), func(all *map[string]Macro, _ bool) (bool, error) {
@@ -102,7 +100,7 @@ func (ms *Macros) Remove(name string) error {
 	name = strings.ToLower(strings.TrimSpace(name))
 	_, err := store.UpdateJSON(ms.KV, store.MacrosKey(), func(all *map[string]Macro, _ bool) (bool, error) {
 		if _, ok := (*all)[name]; !ok {
-			return false, errors.Wrapf(ErrNotFound, "macro %q", name)
+			return false, Refuse(ErrNotFound, "error.macro_not_found", "Name", name)
 		}
 		delete(*all, name)
 		return true, nil

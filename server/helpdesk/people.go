@@ -139,14 +139,14 @@ func (pp *People) create(phone, waID, bsuid, name string) (string, error) {
 func (pp *People) Create(name, phone, email string) (*Person, error) {
 	name = strings.TrimSpace(name)
 	if name == "" {
-		return nil, errors.Wrap(ErrInvalid, "a person needs a name")
+		return nil, Refuse(ErrInvalid, "error.person_name")
 	}
 	canon := CanonicalPhone(phone)
 	if canon != "" {
 		if id, err := pp.lookup(canon, ""); err != nil {
 			return nil, err
 		} else if id != "" {
-			return nil, errors.Wrapf(ErrConflict, "phone %s already belongs to person %s", FormatPhone(canon), id)
+			return nil, Refuse(ErrConflict, "error.phone_taken", "Phone", FormatPhone(canon))
 		}
 	}
 	now := pp.now()
@@ -161,7 +161,7 @@ func (pp *People) Create(name, phone, email string) (*Person, error) {
 		}
 		if !won {
 			_ = pp.KV.Delete(store.PersonKey(p.ID))
-			return nil, errors.Wrapf(ErrConflict, "phone %s already belongs to another person", FormatPhone(canon))
+			return nil, Refuse(ErrConflict, "error.phone_taken", "Phone", FormatPhone(canon))
 		}
 	}
 	return p, store.NewIndex(pp.KV, store.PeopleIndexKey()).Add(p.ID)
@@ -171,7 +171,7 @@ func (pp *People) Create(name, phone, email string) (*Person, error) {
 func (pp *People) Rename(id, name string) (*Person, error) {
 	name = strings.TrimSpace(name)
 	if name == "" {
-		return nil, errors.Wrap(ErrInvalid, "a person needs a name")
+		return nil, Refuse(ErrInvalid, "error.person_name")
 	}
 	p, err := store.UpdateJSON(pp.KV, store.PersonKey(id), func(p *Person, exists bool) (bool, error) {
 		if !exists {

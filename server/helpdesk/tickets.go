@@ -94,12 +94,12 @@ func (ts *Tickets) Patch(id string, p TicketPatch) (*Ticket, error) {
 			return false, errors.Wrapf(ErrNotFound, "ticket %s", id)
 		}
 		if t.Status == TicketSaved {
-			return false, errors.Wrap(ErrConflict, "the ticket is already saved")
+			return false, Refuse(ErrConflict, "error.ticket_saved")
 		}
 		if p.Subject != nil {
 			subject := strings.TrimSpace(*p.Subject)
 			if subject == "" {
-				return false, errors.Wrap(ErrInvalid, "the subject cannot be empty")
+				return false, Refuse(ErrInvalid, "error.subject_empty")
 			}
 			t.Subject = subject
 		}
@@ -127,7 +127,7 @@ func (ts *Tickets) Save(id string) (*Ticket, error) {
 			return false, nil
 		}
 		if strings.TrimSpace(t.Subject) == "" || t.CustomerID == "" {
-			return false, errors.Wrap(ErrInvalid, "a ticket needs a customer and a subject")
+			return false, Refuse(ErrInvalid, "error.ticket_incomplete")
 		}
 		t.Status, t.SavedAt = TicketSaved, ts.Now().UnixMilli()
 		return true, nil

@@ -58,7 +58,7 @@ func (a *API) agent(h handler) http.Handler {
 			return
 		}
 		if !a.Desk.IsAnyAgent(userID) {
-			WriteError(w, http.StatusForbidden, "only WhatsApp Helpdesk agents may do this")
+			WriteError(w, http.StatusForbidden, a.Describe(userID, helpdesk.Refuse(helpdesk.ErrForbidden, "cmd.not_agent")))
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
@@ -102,10 +102,10 @@ func (a *API) fail(w http.ResponseWriter, userID string, err error) {
 func decode(r *http.Request, v any) error {
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
-		return errors.Wrap(helpdesk.ErrInvalid, "the request body is too large or unreadable")
+		return helpdesk.Refuse(helpdesk.ErrInvalid, "error.bad_body")
 	}
 	if err := json.Unmarshal(body, v); err != nil {
-		return errors.Wrap(helpdesk.ErrInvalid, "the request body is not valid JSON")
+		return helpdesk.Refuse(helpdesk.ErrInvalid, "error.bad_body")
 	}
 	return nil
 }
@@ -241,13 +241,13 @@ func (a *API) patchTicket(w http.ResponseWriter, r *http.Request, userID string)
 	patch := helpdesk.TicketPatch{Subject: body.Subject, Status: body.Status, CustomerID: body.CustomerID}
 	if body.CustomerID != nil {
 		if _, err := a.Desk.People.Get(*body.CustomerID); err != nil {
-			a.fail(w, userID, errors.Wrap(helpdesk.ErrInvalid, "the chosen customer does not exist"))
+			a.fail(w, userID, helpdesk.Refuse(helpdesk.ErrInvalid, "error.no_customer"))
 			return
 		}
 	}
 	if body.NewCustomer != nil {
 		if body.CustomerID != nil {
-			a.fail(w, userID, errors.Wrap(helpdesk.ErrInvalid, "give customer_id or new_customer, not both"))
+			a.fail(w, userID, helpdesk.Refuse(helpdesk.ErrInvalid, "error.customer_twice"))
 			return
 		}
 		p, err := a.Desk.People.Create(body.NewCustomer.Name, body.NewCustomer.Phone, body.NewCustomer.Email)

@@ -2,6 +2,7 @@ package workflow
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"sort"
 
@@ -22,6 +23,10 @@ func (d *Desk) Attend(ctx context.Context, agentID, convID string) (*helpdesk.Co
 		return nil, nil, err
 	}
 	conv, err = d.Conversations.Attend(conv.ID, agentID)
+	var refused *helpdesk.Problem
+	if errors.As(err, &refused) && refused.Data["AgentID"] != nil {
+		refused.Data["Agent"] = d.username(fmt.Sprint(refused.Data["AgentID"]))
+	}
 	if err != nil {
 		return nil, nil, err
 	}
@@ -55,7 +60,7 @@ func (d *Desk) AttendNext(ctx context.Context, agentID string) (*helpdesk.Conver
 		}
 		return conv, notices, err
 	}
-	return nil, nil, errors.Wrap(helpdesk.ErrNotFound, "no conversation is waiting")
+	return nil, nil, helpdesk.Refuse(helpdesk.ErrNotFound, "error.none_waiting")
 }
 
 // updateQueuePost rewrites the queue announcement to show the conversation's state; the Attend

@@ -21,7 +21,7 @@ func (d *Desk) Close(ctx context.Context, userID, convID string) (*helpdesk.Tick
 		return nil, nil, err
 	}
 	if conv.State == helpdesk.StateClosed {
-		return nil, nil, errors.Wrap(helpdesk.ErrConflict, "the conversation is already closed")
+		return nil, nil, helpdesk.Refuse(helpdesk.ErrConflict, "error.already_closed")
 	}
 	var notices []error
 	if group, ok := d.Settings().Group(conv.Group); ok && group.EndMessage != "" {
@@ -156,7 +156,7 @@ func (d *Desk) cachedName(cache map[string]string, userID string) string {
 func (d *Desk) SetStatus(userID, convID, status string) (*helpdesk.Conversation, error) {
 	status = strings.TrimSpace(status)
 	if status == "" || len(status) > 64 {
-		return nil, errors.Wrap(helpdesk.ErrInvalid, "a status is 1 to 64 characters")
+		return nil, helpdesk.Refuse(helpdesk.ErrInvalid, "error.status_length")
 	}
 	if _, err := d.Conversation(userID, convID); err != nil {
 		return nil, err

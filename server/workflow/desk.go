@@ -103,7 +103,7 @@ func (d *Desk) Conversation(userID, id string) (*helpdesk.Conversation, error) {
 		return nil, err
 	}
 	if !d.IsAgent(userID, conv.Group) {
-		return nil, errors.Wrap(ErrForbidden, "you are not an agent of this conversation's chat group")
+		return nil, helpdesk.Refuse(ErrForbidden, "error.not_group_agent")
 	}
 	return conv, nil
 }
@@ -117,7 +117,7 @@ func (d *Desk) Find(userID, ref string) (*helpdesk.Conversation, error) {
 	}
 	phone := helpdesk.CanonicalPhone(ref)
 	if phone == "" {
-		return nil, errors.Wrapf(helpdesk.ErrNotFound, "no conversation %q", ref)
+		return nil, helpdesk.Refuse(helpdesk.ErrNotFound, "error.no_conversation", "Ref", ref)
 	}
 	for _, state := range []string{helpdesk.StateWaiting, helpdesk.StateActive} {
 		convs, err := d.Conversations.List(state)
@@ -131,7 +131,7 @@ func (d *Desk) Find(userID, ref string) (*helpdesk.Conversation, error) {
 			}
 		}
 	}
-	return nil, errors.Wrapf(helpdesk.ErrNotFound, "no open conversation with %s", helpdesk.FormatPhone(phone))
+	return nil, helpdesk.Refuse(helpdesk.ErrNotFound, "error.no_open_conversation", "Phone", helpdesk.FormatPhone(phone))
 }
 
 // InChannel returns the conversation of a channel, for commands typed inside it.

@@ -27,20 +27,20 @@ func (d *Desk) Invite(inviterID, convID, inviteeID string) error {
 		return err
 	}
 	if conv.State == helpdesk.StateClosed {
-		return errors.Wrap(helpdesk.ErrConflict, "the conversation is closed")
+		return helpdesk.Refuse(helpdesk.ErrConflict, "error.conversation_closed")
 	}
 	invitee, appErr := d.API.GetUser(inviteeID)
 	if appErr != nil || invitee.IsBot {
-		return errors.Wrap(helpdesk.ErrNotFound, "no such user")
+		return helpdesk.Refuse(helpdesk.ErrNotFound, "error.no_such_user")
 	}
 	if !d.IsAgent(inviteeID, conv.Group) {
-		return errors.Wrapf(helpdesk.ErrInvalid, "@%s is not an agent of this chat group", invitee.Username)
+		return helpdesk.Refuse(helpdesk.ErrInvalid, "error.not_agent_of_group", "User", "@"+invitee.Username)
 	}
 	if !d.IsOnline(inviteeID) {
-		return errors.Wrapf(ErrNotOnline, "@%s is not online", invitee.Username)
+		return helpdesk.Refuse(ErrNotOnline, "error.not_online", "User", "@"+invitee.Username)
 	}
 	if _, appErr := d.API.GetChannelMember(conv.ChannelID, inviteeID); appErr == nil {
-		return errors.Wrapf(helpdesk.ErrConflict, "@%s is already in the conversation", invitee.Username)
+		return helpdesk.Refuse(helpdesk.ErrConflict, "error.already_member", "User", "@"+invitee.Username)
 	}
 	dm, appErr := d.API.GetDirectChannel(d.BotUserID, inviteeID)
 	if appErr != nil {
@@ -80,7 +80,7 @@ func (d *Desk) AnswerInvite(inviteeID, convID string, accept bool) (*helpdesk.Co
 		return conv, nil
 	}
 	if conv.State == helpdesk.StateClosed {
-		return nil, errors.Wrap(helpdesk.ErrConflict, "the conversation has already been closed")
+		return nil, helpdesk.Refuse(helpdesk.ErrConflict, "error.conversation_closed")
 	}
 	if _, appErr := d.API.AddChannelMember(conv.ChannelID, inviteeID); appErr != nil && appErr.StatusCode != http.StatusBadRequest {
 		return nil, errors.Wrap(appErr, "failed to add you to the conversation")

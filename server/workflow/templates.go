@@ -74,7 +74,7 @@ func (ts *Templates) Find(ctx context.Context, name, language string) (whatsapp.
 		t, ok = whatsapp.FindTemplate(list, name, language)
 	}
 	if !ok {
-		return whatsapp.Template{}, errors.Wrapf(helpdesk.ErrNotFound, "no approved template %q (refresh with /whatsapp templates)", name)
+		return whatsapp.Template{}, helpdesk.Refuse(helpdesk.ErrNotFound, "error.no_template", "Name", name)
 	}
 	return t, nil
 }
