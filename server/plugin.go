@@ -289,8 +289,8 @@ func (p *Plugin) ensureQueueChannel(teamID, name string) (*model.Channel, error)
 			TeamId:      teamID,
 			Type:        model.ChannelTypePrivate,
 			Name:        name,
-			DisplayName: "WhatsApp queue (" + name + ")",
-			Purpose:     "New WhatsApp conversations wait here. Members of this channel are its agents.",
+			DisplayName: p.texts.T(p.texts.ForServer(), "channel.queue_name", map[string]any{"Name": name}),
+			Purpose:     p.texts.T(p.texts.ForServer(), "channel.queue_purpose", nil),
 			CreatorId:   p.botUserID,
 		})
 		if appErr != nil {

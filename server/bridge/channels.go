@@ -59,7 +59,7 @@ func (in *Inbound) ensureChannel(route Route, conv *helpdesk.Conversation, perso
 		Name:        name,
 		DisplayName: display,
 		Header:      fmt.Sprintf("WhatsApp %s · %s", helpdesk.FormatPhone(person.Phone), person.Name),
-		Purpose:     truncate("WhatsApp conversation "+conv.ID, model.ChannelPurposeMaxRunes),
+		Purpose:     truncate(in.Texts.T(in.Texts.ForServer(), "channel.purpose", map[string]any{"Customer": person.Name, "ID": conv.ID}), model.ChannelPurposeMaxRunes),
 		CreatorId:   in.BotUserID,
 	})
 	if appErr != nil {

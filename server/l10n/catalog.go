@@ -119,5 +119,9 @@ func English() map[string]string {
 		"queue.state.waiting":          "Waiting for attendance",
 		"ticket.status.draft":          "draft",
 		"ticket.status.saved":          "saved",
+
+		"channel.purpose":       "WhatsApp conversation with {{.Customer}} ({{.ID}}). What you write here goes to the customer; start a post with the internal-note prefix to keep it internal.",
+		"channel.queue_name":    "WhatsApp queue ({{.Name}})",
+		"channel.queue_purpose": "New WhatsApp conversations wait here. Members of this channel are the agents of its chat group.",
 	}
 }
