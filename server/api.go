@@ -14,6 +14,19 @@ func (p *Plugin) newRouter() *mux.Router {
 	r := mux.NewRouter()
 	r.HandleFunc("/webhook", p.handleWebhookVerify).Methods(http.MethodGet)
 	r.HandleFunc("/webhook", p.handleWebhook).Methods(http.MethodPost)
+
+	api := &httpapi.API{PluginAPI: p.API, Desk: p.desk, Views: p.views, Describe: p.outbound.Describe, TicketChanged: p.publishTicket}
+	api.Register(r.PathPrefix("/api/v1").Subrouter())
+
+	actions := &httpapi.Handlers{
+		API: p.API, BotUserID: p.botUserID, Desk: p.desk, Signer: p.desk.Signer, Texts: p.texts,
+		Describe: p.outbound.Describe, SendHSM: p.desk.SendHSMList,
+	}
+	r.HandleFunc("/actions/attend", actions.Attend).Methods(http.MethodPost)
+	r.HandleFunc("/actions/invite/accept", actions.Invite(true)).Methods(http.MethodPost)
+	r.HandleFunc("/actions/invite/decline", actions.Invite(false)).Methods(http.MethodPost)
+	r.HandleFunc("/dialogs/hsm", actions.HSMDialog).Methods(http.MethodPost)
+
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		httpapi.WriteError(w, http.StatusNotFound, "not found")
 	})

@@ -40,6 +40,10 @@ type configuration struct {
 	LowCreditThreshold       int
 	InternalNotePrefix       string
 	ChatGroups               string
+
+	// chatGroups is ChatGroups parsed once when the configuration is loaded, so routing a
+	// webhook does not decode JSON for every message.
+	chatGroups []helpdesk.Group
 }
 
 func (c *configuration) Clone() *configuration {
@@ -95,7 +99,7 @@ func (c *configuration) validate() error {
 	if c.CreditsGranted < 0 || c.LowCreditThreshold < 0 {
 		problems = append(problems, "credits and the low-credit threshold cannot be negative")
 	}
-	if _, err := c.groups(); err != nil {
+	if _, err := c.parseGroups(); err != nil {
 		problems = append(problems, err.Error())
 	}
 	if len(problems) > 0 {
@@ -122,6 +126,13 @@ func (c *configuration) missing() []string {
 
 // groups returns the default chat group followed by the additional ones of the ChatGroups JSON.
 func (c *configuration) groups() ([]helpdesk.Group, error) {
+	if c.chatGroups != nil {
+		return c.chatGroups, nil
+	}
+	return c.parseGroups()
+}
+
+func (c *configuration) parseGroups() ([]helpdesk.Group, error) {
 	groups := []helpdesk.Group{{
 		Name:                 helpdesk.DefaultGroupName,
 		PhoneNumberID:        c.PhoneNumberID,
@@ -209,6 +220,9 @@ func (p *Plugin) OnConfigurationChange() (err error) {
 		p.saveGeneratedVerifyToken(token)
 	}
 	problem := cfg.validate()
+	if problem == nil {
+		cfg.chatGroups, _ = cfg.parseGroups()
+	}
 	if problem == nil {
 		if missing := cfg.missing(); len(missing) > 0 {
 			problem = errors.New("WhatsApp Helpdesk is not configured yet: set " + strings.Join(missing, ", ") + " in System Console > Plugins > WhatsApp Helpdesk")

@@ -110,7 +110,6 @@ func (p *Plugin) OnActivate() (err error) {
 	}
 	p.webhookSlots = make(chan struct{}, webhookConcurrency)
 	p.router = p.newRouter()
-	p.mountRoutes(p.router)
 	p.stopStats = make(chan struct{})
 	go p.flushStats(p.stopStats)
 

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"time"
 
-	"github.com/gorilla/mux"
 	"github.com/mattermost/mattermost/server/public/model"
 	"github.com/pkg/errors"
 
@@ -34,7 +33,7 @@ func (p *Plugin) wire(botID string, signingKey []byte) {
 		LowThreshold: func() int { return p.getConfiguration().LowCreditThreshold },
 	}
 	p.outbound = &bridge.Outbound{
-		API: p.API, BotUserID: botID, Conversations: p.conversations, People: p.people, Credits: credits,
+		API: p.API, KV: p.kv, BotUserID: botID, Conversations: p.conversations, People: p.people, Credits: credits,
 		Texts: p.texts, Now: now,
 		NotePrefix:          func() string { return p.getConfiguration().InternalNotePrefix },
 		RouteForGroup:       p.routeForGroup,
@@ -56,7 +55,7 @@ func (p *Plugin) wire(botID string, signingKey []byte) {
 		ConversationClosed:  p.conversationClosed,
 	}
 	p.inbound = &bridge.Inbound{
-		API: p.API, BotUserID: botID, People: p.people, Conversations: p.conversations, Messages: p.messages,
+		API: p.API, KV: p.kv, BotUserID: botID, People: p.people, Conversations: p.conversations, Messages: p.messages,
 		Texts: p.texts, Emoji: format.NewEmoji(), Signer: signer, BusyWait: 3 * time.Second,
 		NewConversation: func(c *helpdesk.Conversation) { go p.desk.NewConversation(c) },
 		Changed:         p.publishConversation,
@@ -64,22 +63,6 @@ func (p *Plugin) wire(botID string, signingKey []byte) {
 	}
 	p.views = &httpapi.Views{API: p.API, People: p.people, TeamName: func() string { return p.getConfiguration().TeamName }}
 	p.commands = &command.Handler{API: p.API, Desk: p.desk, Texts: p.texts, Describe: p.outbound.Describe, Stats: p.statsText}
-}
-
-// routes mounts the webapp API, post actions and dialogs next to the webhook.
-func (p *Plugin) mountRoutes(r *mux.Router) {
-	api := &httpapi.API{PluginAPI: p.API, Desk: p.desk, Views: p.views, Describe: p.outbound.Describe, TicketChanged: p.publishTicket}
-	api.Register(r.PathPrefix("/api/v1").Subrouter())
-	actions := &httpapi.Handlers{
-		API: p.API, BotUserID: p.botUserID, Desk: p.desk, Signer: p.desk.Signer, Texts: p.texts, Describe: p.outbound.Describe,
-		SendHSM: func(ctx context.Context, userID, convID, template string, values []string) error {
-			return p.desk.SendHSMList(ctx, userID, convID, template, values)
-		},
-	}
-	r.HandleFunc("/actions/attend", actions.Attend).Methods("POST")
-	r.HandleFunc("/actions/invite/accept", actions.Invite(true)).Methods("POST")
-	r.HandleFunc("/actions/invite/decline", actions.Invite(false)).Methods("POST")
-	r.HandleFunc("/dialogs/hsm", actions.HSMDialog).Methods("POST")
 }
 
 // claimLease outlasts the slowest message processing: a media download may take

@@ -38,7 +38,7 @@ func (o *Outbound) HandleAgentPost(ctx context.Context, post *model.Post) {
 		return
 	}
 	// Exactly one node sends a post, however often the hook runs.
-	won, err := store.Insert(o.People.KV, store.OutboundPostKey(post.Id), post.UserId, 0)
+	won, err := store.Insert(o.KV, store.OutboundPostKey(post.Id), post.UserId, 0)
 	if err != nil || !won {
 		return
 	}

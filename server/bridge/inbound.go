@@ -61,6 +61,7 @@ type Route struct {
 // Inbound turns webhook messages into conversation posts.
 type Inbound struct {
 	API           plugin.API
+	KV            store.KV
 	BotUserID     string
 	People        *helpdesk.People
 	Conversations *helpdesk.Conversations
@@ -368,7 +369,7 @@ func (in *Inbound) postForWAMID(wamid string) string {
 		return rec.PostID
 	}
 	var postID string
-	if _, err := store.GetJSON(in.People.KV, store.OutboundKey(wamid), &postID); err == nil {
+	if _, err := store.GetJSON(in.KV, store.OutboundKey(wamid), &postID); err == nil {
 		return postID
 	}
 	return ""

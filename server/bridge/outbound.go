@@ -46,6 +46,7 @@ var (
 // Every send passes the same checks: 24-hour window for free-form messages, then credits.
 type Outbound struct {
 	API           plugin.API
+	KV            store.KV
 	BotUserID     string
 	Conversations *helpdesk.Conversations
 	People        *helpdesk.People
@@ -221,7 +222,7 @@ func (o *Outbound) sendForPost(ctx context.Context, route Route, conv *helpdesk.
 			break
 		}
 		wamids = append(wamids, res.MessageID)
-		if err := store.SetJSON(o.People.KV, store.OutboundKey(res.MessageID), post.Id); err != nil {
+		if err := store.SetJSON(o.KV, store.OutboundKey(res.MessageID), post.Id); err != nil {
 			o.API.LogWarn("Could not map a sent message to its post", "wamid", res.MessageID, "error", err.Error())
 		}
 	}

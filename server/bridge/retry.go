@@ -19,23 +19,23 @@ type MediaRetry struct {
 
 func (in *Inbound) scheduleMediaRetry(route Route, contact whatsapp.Contact, msg *whatsapp.Message) error {
 	job := MediaRetry{PhoneNumberID: route.Group.PhoneNumberID, Contact: contact, Message: *msg}
-	if err := store.SetJSON(in.People.KV, store.MediaRetryKey(msg.ID), job); err != nil {
+	if err := store.SetJSON(in.KV, store.MediaRetryKey(msg.ID), job); err != nil {
 		return err
 	}
-	return store.NewIndex(in.People.KV, store.MediaRetryIndexKey()).Add(msg.ID)
+	return store.NewIndex(in.KV, store.MediaRetryIndexKey()).Add(msg.ID)
 }
 
 func (in *Inbound) dropMediaRetry(wamid string) error {
-	if err := in.People.KV.Delete(store.MediaRetryKey(wamid)); err != nil {
+	if err := in.KV.Delete(store.MediaRetryKey(wamid)); err != nil {
 		return errors.Wrap(err, "failed to drop a media retry")
 	}
-	return store.NewIndex(in.People.KV, store.MediaRetryIndexKey()).Remove(wamid)
+	return store.NewIndex(in.KV, store.MediaRetryIndexKey()).Remove(wamid)
 }
 
 // RetryMedia makes one more attempt at every message whose media is still missing. It runs from
 // a cluster-wide job, so one node works through the list at a time.
 func (in *Inbound) RetryMedia(ctx context.Context, routeFor func(phoneNumberID string) (Route, error)) (done int, err error) {
-	ids, err := store.NewIndex(in.People.KV, store.MediaRetryIndexKey()).List()
+	ids, err := store.NewIndex(in.KV, store.MediaRetryIndexKey()).List()
 	if err != nil {
 		return 0, err
 	}
@@ -44,7 +44,7 @@ func (in *Inbound) RetryMedia(ctx context.Context, routeFor func(phoneNumberID s
 			return done, ctx.Err()
 		}
 		var job MediaRetry
-		found, err := store.GetJSON(in.People.KV, store.MediaRetryKey(wamid), &job)
+		found, err := store.GetJSON(in.KV, store.MediaRetryKey(wamid), &job)
 		if err != nil {
 			return done, err
 		}

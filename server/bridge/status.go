@@ -69,7 +69,7 @@ func (r *deliveryRecord) advance(st whatsapp.Status) bool {
 func (o *Outbound) HandleStatus(st whatsapp.Status) error {
 	postID := strings.TrimPrefix(st.BizOpaqueCallbackData, BizPostTag)
 	if postID == st.BizOpaqueCallbackData || postID == "" {
-		if _, err := store.GetJSON(o.People.KV, store.OutboundKey(st.ID), &postID); err != nil {
+		if _, err := store.GetJSON(o.KV, store.OutboundKey(st.ID), &postID); err != nil {
 			return err
 		}
 	}
@@ -77,7 +77,7 @@ func (o *Outbound) HandleStatus(st whatsapp.Status) error {
 		return nil // not one of ours (sent from another tool on the same number)
 	}
 	advanced := false
-	rec, err := store.UpdateJSON(o.People.KV, store.DeliveryKey(st.ID), func(r *deliveryRecord, _ bool) (bool, error) {
+	rec, err := store.UpdateJSON(o.KV, store.DeliveryKey(st.ID), func(r *deliveryRecord, _ bool) (bool, error) {
 		advanced = r.advance(st)
 		if advanced {
 			r.At = whatsapp.ParseTimestamp(st.Timestamp).UnixMilli()
@@ -151,7 +151,7 @@ func (o *Outbound) deliveryStatuses(wamids []string) (map[string]any, error) {
 	out := make(map[string]any, len(wamids))
 	for _, w := range wamids {
 		var rec deliveryRecord
-		if _, err := store.GetJSON(o.People.KV, store.DeliveryKey(w), &rec); err != nil {
+		if _, err := store.GetJSON(o.KV, store.DeliveryKey(w), &rec); err != nil {
 			return nil, err
 		}
 		switch rec.Status {
