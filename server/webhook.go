@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"sort"
+	"time"
 
 	"github.com/pkg/errors"
 
@@ -30,24 +31,23 @@ func (p *Plugin) handleWebhookVerify(w http.ResponseWriter, r *http.Request) {
 
 // handleWebhook receives Meta's notifications. It answers 200 only once every message in the body
 // is durably in Mattermost (or known as a duplicate), so a failure or overload (5xx) makes Meta
-// deliver the payload again and nothing is lost.
+// deliver the payload again and nothing is lost. The capped body is read under a deadline and its
+// signature checked before the request may hold a processing slot: slow or unsigned senders
+// cannot take the capacity Meta's signed deliveries need.
 func (p *Plugin) handleWebhook(w http.ResponseWriter, r *http.Request) {
 	if !p.webhooks.enter() {
 		httpapi.WriteError(w, http.StatusServiceUnavailable, "shutting down, retry later")
 		return
 	}
 	defer p.webhooks.leave()
-	select {
-	case p.webhookSlots <- struct{}{}:
-		defer func() { <-p.webhookSlots }()
-	default:
-		p.stats.Inc(metrics.Rejected, "overloaded")
-		httpapi.WriteError(w, http.StatusServiceUnavailable, "busy, retry later")
-		return
-	}
 
-	body, err := io.ReadAll(io.LimitReader(r.Body, whatsapp.MaxPayloadBytes+1))
-	if err != nil {
+	body, err := readBody(r, whatsapp.MaxPayloadBytes, webhookReadTimeout)
+	switch {
+	case errors.Is(err, errReadTimeout):
+		p.stats.Inc(metrics.Rejected, "slow_body")
+		httpapi.WriteError(w, http.StatusRequestTimeout, "the body took too long to arrive")
+		return
+	case err != nil:
 		httpapi.WriteError(w, http.StatusBadRequest, "could not read the body")
 		return
 	}
@@ -66,6 +66,15 @@ func (p *Plugin) handleWebhook(w http.ResponseWriter, r *http.Request) {
 		p.stats.Inc(metrics.Rejected, "signature")
 		p.API.LogWarn("Refused a WhatsApp webhook with a missing or wrong signature", "remote_addr", r.RemoteAddr)
 		httpapi.WriteError(w, http.StatusUnauthorized, "invalid signature")
+		return
+	}
+	// Only a signed delivery gets this far: now it may take one of the processing slots.
+	select {
+	case p.webhookSlots <- struct{}{}:
+		defer func() { <-p.webhookSlots }()
+	default:
+		p.stats.Inc(metrics.Rejected, "overloaded")
+		httpapi.WriteError(w, http.StatusServiceUnavailable, "busy, retry later")
 		return
 	}
 	if problem := p.configProblem(); problem != nil {
@@ -89,6 +98,34 @@ func (p *Plugin) handleWebhook(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, http.StatusServiceUnavailable, "busy, retry later")
 	default:
 		httpapi.WriteError(w, http.StatusInternalServerError, "could not process every message; retry")
+	}
+}
+
+// webhookReadTimeout bounds how long a webhook body may take to arrive; Meta sends it at once.
+const webhookReadTimeout = 10 * time.Second
+
+var errReadTimeout = errors.New("webhook body read timed out")
+
+// readBody reads at most limit+1 bytes of the body (one more tells a too-large body), giving up
+// after timeout: the body is closed so the reader returns, and the request answers at once.
+func readBody(r *http.Request, limit int64, timeout time.Duration) ([]byte, error) {
+	type result struct {
+		body []byte
+		err  error
+	}
+	done := make(chan result, 1)
+	go func() {
+		b, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+		done <- result{b, err}
+	}()
+	timer := time.NewTimer(timeout)
+	defer timer.Stop()
+	select {
+	case res := <-done:
+		return res.body, res.err
+	case <-timer.C:
+		_ = r.Body.Close()
+		return nil, errReadTimeout
 	}
 }
 
@@ -130,14 +167,24 @@ func (p *Plugin) handlePayload(ctx context.Context, payload *whatsapp.Payload) e
 				items = append(items, inboundItem{route: route, contact: contactFor(v.Contacts, v.Messages[i].From), msg: &v.Messages[i]})
 			}
 			statuses = append(statuses, v.Statuses...)
+			for _, problem := range v.Problems {
+				p.stats.Inc(metrics.Rejected, "undecodable_item")
+				p.API.LogWarn("Left out an undecodable item of a WhatsApp notification", "problem", problem)
+			}
 			for _, e := range v.Errors {
 				p.API.LogError("WhatsApp reported an error", "code", e.Code, "title", e.Title, "details", e.ErrorData.Details)
 			}
 		}
 	}
-	sort.SliceStable(items, func(i, j int) bool {
-		return whatsapp.ParseTimestamp(items[i].msg.Timestamp).Before(whatsapp.ParseTimestamp(items[j].msg.Timestamp))
-	})
+	// WhatsApp's order, with a timestamp in the future counted as now (it cannot jump the queue).
+	now := time.Now()
+	at := func(i int) time.Time {
+		if ts := whatsapp.ParseTimestamp(items[i].msg.Timestamp); ts.Before(now) {
+			return ts
+		}
+		return now
+	}
+	sort.SliceStable(items, func(i, j int) bool { return at(i).Before(at(j)) })
 	for _, it := range items {
 		if err := p.inbound.HandleMessage(ctx, it.route, it.contact, it.msg); err != nil {
 			p.API.LogError("Could not process a WhatsApp message", "wamid", it.msg.ID, "error", err.Error())

@@ -3,10 +3,13 @@
 package bridge
 
 import (
+	"cmp"
 	"context"
+	"net/http"
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/mattermost/mattermost/server/public/model"
 	"github.com/mattermost/mattermost/server/public/plugin"
@@ -44,7 +47,7 @@ var ErrBusy = errors.New("message is being processed by another delivery")
 
 // Graph is the Graph API client of one WhatsApp number.
 type Graph interface {
-	DownloadMedia(ctx context.Context, mediaID string) (*whatsapp.DownloadedMedia, error)
+	DownloadMediaLimit(ctx context.Context, mediaID string, limit int64) (*whatsapp.DownloadedMedia, error)
 	UploadMedia(ctx context.Context, filename, mimeType string, data []byte) (string, error)
 	Send(ctx context.Context, m whatsapp.OutMessage) (whatsapp.SendResult, error)
 	MarkRead(ctx context.Context, wamid string) error
@@ -78,9 +81,23 @@ type Inbound struct {
 	NewConversation func(*helpdesk.Conversation)
 	// Count records what happened to a message (metrics).
 	Count func(name string, reason ...string)
+	// Now is the clock (time.Now when nil).
+	Now func() time.Time
+	// MediaConcurrency bounds the media transfers (download + file upload) running at once on
+	// this node, so memory stays bounded whatever arrives; 0 means defaultMediaConcurrency.
+	MediaConcurrency int
 
 	cacheOnce sync.Once
 	cache     *customerCache
+	mediaOnce sync.Once
+	media     chan struct{}
+}
+
+func (in *Inbound) now() time.Time {
+	if in.Now != nil {
+		return in.Now()
+	}
+	return time.Now()
 }
 
 // ForgetConversation drops what this node cached about a conversation; called when it closes,
@@ -94,31 +111,80 @@ func (in *Inbound) customers() *customerCache {
 	return in.cache
 }
 
-// customerFor resolves the sender's person and open conversation (with its channel), from this
-// node's cache when WhatsApp reports nothing new about them.
-func (in *Inbound) customerFor(route Route, contact whatsapp.Contact, waID string) (*helpdesk.Person, *helpdesk.Conversation, bool, error) {
-	key := cacheKey(route.Group.Name, waID, contact.UserID)
-	now := time.Now()
-	if c, ok := in.customers().get(key, now); ok && c.profileName == contact.Profile.Name &&
-		c.person.WaID == waID && (contact.UserID == "" || c.person.BSUID == contact.UserID) {
-		person, conv := c.person, c.conv
-		return &person, &conv, false, nil
+// cached is this node's cache entry of a sender, when WhatsApp reports nothing new about them.
+func (in *Inbound) cached(route Route, contact whatsapp.Contact, waID string) (cachedCustomer, bool) {
+	c, ok := in.customers().get(cacheKey(route.Group.Name, waID, contact.UserID), in.now())
+	if !ok || c.profileName != contact.Profile.Name || c.person.WaID != waID || (contact.UserID != "" && c.person.BSUID != contact.UserID) {
+		return cachedCustomer{}, false
 	}
-	person, err := in.People.FromContact(waID, contact.UserID, contact.Profile.Name)
-	if err != nil {
-		return nil, nil, false, errors.Wrap(err, "failed to resolve the customer")
+	return c, true
+}
+
+// openCheck is the KV read that confirms a cached conversation is still open. The cache may not
+// have heard yet of a close on another node (cluster events arrive asynchronously), so it is
+// never trusted alone; the read runs alongside the message's claim, costing no extra latency.
+type openCheck struct {
+	convID string
+	done   chan struct{}
+	conv   *helpdesk.Conversation
+	err    error
+}
+
+func (in *Inbound) startOpenCheck(route Route, contact whatsapp.Contact, msg *whatsapp.Message) *openCheck {
+	waID := cmp.Or(contact.WaID, msg.From)
+	if !validWaID(waID) {
+		return nil
+	}
+	c, ok := in.cached(route, contact, waID)
+	if !ok {
+		return nil
+	}
+	check := &openCheck{convID: c.conv.ID, done: make(chan struct{})}
+	go func() {
+		defer close(check.done)
+		check.conv, check.err = in.Conversations.Get(check.convID)
+	}()
+	return check
+}
+
+// customerFor resolves the sender's person and open conversation (with its channel), the person
+// from this node's cache when WhatsApp reports nothing new about them, the conversation always
+// confirmed open in the KV store (check, when given, is that read already under way).
+func (in *Inbound) customerFor(route Route, contact whatsapp.Contact, waID string, check *openCheck) (*helpdesk.Person, *helpdesk.Conversation, bool, error) {
+	var person *helpdesk.Person
+	if c, ok := in.cached(route, contact, waID); ok {
+		cached := c.person
+		person = &cached
+		var conv *helpdesk.Conversation
+		var err error
+		if check != nil && check.convID == c.conv.ID {
+			<-check.done
+			conv, err = check.conv, check.err
+		} else {
+			conv, err = in.Conversations.Get(c.conv.ID)
+		}
+		if err == nil && conv.State != helpdesk.StateClosed && conv.ChannelID != "" {
+			return person, conv, false, nil
+		}
+		in.customers().forgetConversation(c.conv.ID)
+	} else {
+		var err error
+		if person, err = in.People.FromContact(waID, contact.UserID, contact.Profile.Name); err != nil {
+			return nil, nil, false, errors.Wrap(err, "failed to resolve the customer")
+		}
 	}
 	conv, isNew, err := in.conversationFor(route, person)
 	if err != nil {
 		return nil, nil, false, err
 	}
-	in.customers().put(key, cachedCustomer{profileName: contact.Profile.Name, person: *person, conv: *conv, at: now})
+	in.customers().put(cacheKey(route.Group.Name, waID, contact.UserID), cachedCustomer{profileName: contact.Profile.Name, person: *person, conv: *conv, at: in.now()})
 	return person, conv, isNew, nil
 }
 
 // HandleMessage processes one inbound message exactly once. A nil error means the message is
 // durably in Mattermost (or was a duplicate); an error means Meta must deliver it again.
 func (in *Inbound) HandleMessage(ctx context.Context, route Route, contact whatsapp.Contact, msg *whatsapp.Message) error {
+	check := in.startOpenCheck(route, contact, msg)
 	claim, rec, err := in.Messages.Claim(msg.ID)
 	if err != nil {
 		return err
@@ -132,11 +198,11 @@ func (in *Inbound) HandleMessage(ctx context.Context, route Route, contact whats
 		return in.waitForOther(msg.ID)
 	}
 	in.count(metrics.Received, msg.Type)
-	process := in.process
+	process := func() error { return in.process(ctx, route, contact, msg, rec, check) }
 	if rec.PostID != "" {
-		process = in.resumeMedia
+		process = func() error { return in.resumeMedia(ctx, route, contact, msg, rec) }
 	}
-	if err := process(ctx, route, contact, msg, rec); err != nil {
+	if err := process(); err != nil {
 		if errors.Is(err, errPosted) {
 			// The post exists: keep the claim, so the delivery that takes it over after the lease
 			// finds the post instead of making another.
@@ -173,18 +239,25 @@ func (in *Inbound) waitForOther(wamid string) error {
 	return ErrBusy
 }
 
-func (in *Inbound) process(ctx context.Context, route Route, contact whatsapp.Contact, msg *whatsapp.Message, rec helpdesk.MessageRecord) error {
-	waID := contact.WaID
-	if waID == "" {
-		waID = msg.From
+func (in *Inbound) process(ctx context.Context, route Route, contact whatsapp.Contact, msg *whatsapp.Message, rec helpdesk.MessageRecord, check *openCheck) error {
+	contact, ok := in.validSender(contact, msg)
+	if !ok {
+		return in.refuseSender(route, msg, rec)
 	}
-	person, conv, isNew, err := in.customerFor(route, contact, waID)
+	waID := contact.WaID
+	person, conv, isNew, err := in.customerFor(route, contact, waID, check)
 	if err != nil {
 		return err
 	}
+	// The 24-hour window runs from WhatsApp's timestamp, but never from the future.
+	now := in.now()
 	sentAt := whatsapp.ParseTimestamp(msg.Timestamp)
 	if sentAt.IsZero() {
-		sentAt = time.Now()
+		sentAt = now
+	} else if sentAt.After(now) {
+		in.API.LogWarn("A WhatsApp message has a timestamp in the future; the time of receipt is used",
+			"wamid", msg.ID, "timestamp", msg.Timestamp)
+		sentAt = now
 	}
 
 	rec.ConversationID, rec.ChannelID = conv.ID, conv.ChannelID
@@ -192,7 +265,7 @@ func (in *Inbound) process(ctx context.Context, route Route, contact whatsapp.Co
 		// The previous holder crashed after claiming: its post may exist, so find it first.
 		if existing := in.findPosted(conv.ChannelID, msg.ID, rec.RecoveringSince); existing != nil {
 			rec.PostID = existing.Id
-			if existing.GetProp("wa_media_pending") != nil {
+			if existing.GetProp(PropMediaPending) != nil {
 				return in.Messages.Partial(msg.ID, rec)
 			}
 			return in.Messages.Complete(msg.ID, rec)
@@ -225,31 +298,60 @@ func (in *Inbound) process(ctx context.Context, route Route, contact whatsapp.Co
 	post.AddProp(PropCustomerID, person.ID)
 	post.AddProp(PropConversation, conv.ID)
 	post.AddProp("wa_timestamp", sentAt.UnixMilli())
-	if msg.Context != nil && msg.Context.ID != "" {
-		post.AddProp("wa_reply_to", msg.Context.ID)
-		if root := in.rootFor(msg.Context.ID); root != "" {
-			post.RootId = root
+
+	switch {
+	case msg.Type == "edit" && msg.Edit != nil:
+		if done, err := in.applyEdit(l, conv, person, msg, rec); err != nil || done {
+			return err
 		}
+		// The original is not in this conversation: the new text is posted with a quote of it.
+		post.Message = "**" + person.Name + ":** ✏️ _" + in.Texts.T(l, "inbound.edited_earlier", nil) + "_\n" + in.renderEdited(l, person.Name, msg.Edit)
+		in.addReply(l, post, conv, msg.Edit.OriginalMessageID)
+	case msg.Type == "revoke" && msg.Revoke != nil:
+		if done, err := in.applyRevoke(l, conv, person, msg, rec); err != nil || done {
+			return err
+		}
+		post.Message = "**" + person.Name + ":** 🗑️ _" + in.Texts.T(l, "inbound.deleted_earlier", nil) + "_"
+		in.addReply(l, post, conv, msg.Revoke.OriginalMessageID)
+	case msg.Context != nil && msg.Context.ID != "":
+		in.addReply(l, post, conv, msg.Context.ID)
+	}
+
+	var files []string
+	if long, err := in.attachLongText(post, msg); err != nil {
+		return err
+	} else if long != "" {
+		files = append(files, long)
 	}
 
 	mediaMissing := false
 	if media := msg.MediaObject(); media != nil && media.ID != "" {
 		fileID, err := in.fetchMedia(ctx, route, conv.ChannelID, msg, media)
-		if err != nil {
+		switch {
+		case err == nil:
+			files = append(files, fileID)
+		case permanentMedia(err):
+			in.API.LogWarn("WhatsApp media can never be fetched; the post says why",
+				"wamid", msg.ID, "media_id", media.ID, "error", err.Error())
+			in.count(metrics.MediaRetry, "permanent")
+			post.Message += "\n❌ " + in.Texts.T(l, "inbound.media.failed", map[string]any{"Reason": mediaReason(err)})
+			post.AddProp(PropMediaFailed, mediaReason(err))
+		default:
 			in.API.LogWarn("Could not fetch WhatsApp media; a placeholder is posted and the download retried",
 				"wamid", msg.ID, "media_id", media.ID, "error", err.Error())
 			mediaMissing = true
 			in.count(metrics.MediaRetry)
-			post.Message += "\n⏳ " + in.Texts.T(l, "inbound.media.pending", nil)
-			post.AddProp("wa_media_pending", media.ID)
-		} else {
-			post.FileIds = model.StringArray{fileID}
+			post.Message += "\n⏳ " + in.Texts.T(l, "inbound.media.pending", nil) + " (" + mediaReason(err) + ")"
+			post.AddProp(PropMediaPending, media.ID)
 		}
 	}
+	if len(files) > 0 {
+		post.FileIds = model.StringArray(files)
+	}
 
-	created, appErr := in.API.CreatePost(post)
-	if appErr != nil {
-		return errors.Wrap(appErr, "failed to post the message")
+	created, err := in.createPost(route, post)
+	if err != nil {
+		return err
 	}
 	rec.PostID = created.Id
 	if mediaMissing {
@@ -266,7 +368,7 @@ func (in *Inbound) process(ctx context.Context, route Route, contact whatsapp.Co
 		in.API.LogWarn("Could not record the customer's last message time", "conversation_id", conv.ID, "error", err.Error())
 	} else if touched.LastInboundAt != conv.LastInboundAt {
 		conv = touched
-		in.customers().put(cacheKey(route.Group.Name, waID, contact.UserID), cachedCustomer{profileName: contact.Profile.Name, person: *person, conv: *conv, at: time.Now()})
+		in.customers().put(cacheKey(route.Group.Name, waID, contact.UserID), cachedCustomer{profileName: contact.Profile.Name, person: *person, conv: *conv, at: in.now()})
 	}
 	if isNew && in.NewConversation != nil {
 		in.NewConversation(conv)
@@ -274,63 +376,165 @@ func (in *Inbound) process(ctx context.Context, route Route, contact whatsapp.Co
 	return nil
 }
 
-// resumeMedia finishes a message whose media failed before: the file is posted in the
-// placeholder's thread and the placeholder says so. Another failure keeps it partial.
-func (in *Inbound) resumeMedia(ctx context.Context, route Route, _ whatsapp.Contact, msg *whatsapp.Message, rec helpdesk.MessageRecord) error {
-	placeholder, appErr := in.API.GetPost(rec.PostID)
-	if appErr != nil {
-		return errors.Wrap(appErr, "failed to load the media placeholder")
+// Props of inbound posts about their media.
+const (
+	PropMediaPending = "wa_media_pending"
+	PropMediaFailed  = "wa_media_failed"
+)
+
+// maxSenderID bounds a wa_id: phone numbers have at most 15 digits; a little slack is left.
+const maxSenderID = 20
+
+// maxBSUID is the longest business-scoped user id WhatsApp documents.
+const maxBSUID = 256
+
+// validSender checks the ids a person is keyed on. An invalid wa_id is dropped when a valid
+// business-scoped user id identifies the sender; ok is false when nothing valid is left.
+func (in *Inbound) validSender(contact whatsapp.Contact, msg *whatsapp.Message) (whatsapp.Contact, bool) {
+	if contact.WaID == "" {
+		contact.WaID = msg.From
 	}
-	media := msg.MediaObject()
-	if media == nil {
-		return in.Messages.Complete(msg.ID, rec)
+	if !validWaID(contact.WaID) {
+		if contact.WaID != "" {
+			in.API.LogWarn("Ignored an invalid WhatsApp sender id", "wamid", msg.ID, "length", len(contact.WaID))
+		}
+		contact.WaID = ""
 	}
-	fileID, err := in.fetchMedia(ctx, route, placeholder.ChannelId, msg, media)
-	if err != nil {
-		in.API.LogWarn("WhatsApp media still unavailable", "wamid", msg.ID, "error", err.Error())
-		return in.Messages.Partial(msg.ID, rec)
+	if len(contact.UserID) > maxBSUID || strings.ContainsAny(contact.UserID, "\x00\n\r") {
+		in.API.LogWarn("Ignored an invalid WhatsApp business-scoped user id", "wamid", msg.ID, "length", len(contact.UserID))
+		contact.UserID = ""
 	}
-	post := &model.Post{UserId: in.BotUserID, ChannelId: placeholder.ChannelId, Type: InboundPostType, Message: placeholder.Message, FileIds: model.StringArray{fileID}}
-	for k, v := range placeholder.GetProps() {
-		post.AddProp(k, v)
-	}
-	post.DelProp("wa_media_pending")
-	post.Message = strings.SplitN(placeholder.Message, "\n⏳", 2)[0]
-	post.RootId = placeholder.Id
-	if placeholder.RootId != "" {
-		post.RootId = placeholder.RootId
-	}
-	post.AddProp("wa_media_for", placeholder.Id)
-	if _, appErr := in.API.CreatePost(post); appErr != nil {
-		return errors.Wrap(appErr, "failed to post the late media")
-	}
-	updated := placeholder.Clone()
-	updated.DelProp("wa_media_pending")
-	updated.Message = placeholder.Message + "\n✅ " + in.Texts.T(in.Texts.ForServer(), "inbound.media.arrived", nil)
-	if _, appErr := in.API.UpdatePost(updated); appErr != nil {
-		in.API.LogWarn("Could not update the media placeholder", "post_id", placeholder.Id, "error", appErr.Error())
-	}
-	if err := in.Messages.Complete(msg.ID, rec); err != nil {
-		return err
-	}
-	return in.dropMediaRetry(msg.ID)
+	return contact, contact.WaID != "" || contact.UserID != ""
 }
 
-// fetchMedia downloads a media object and stores it as a Mattermost file in the channel.
-func (in *Inbound) fetchMedia(ctx context.Context, route Route, channelID string, msg *whatsapp.Message, media *whatsapp.Media) (string, error) {
-	if route.Graph == nil {
-		return "", errors.New("no Graph API client configured")
+func validWaID(s string) bool {
+	if s == "" || len(s) > maxSenderID {
+		return false
 	}
-	dl, err := route.Graph.DownloadMedia(ctx, media.ID)
-	if err != nil {
-		return "", errors.Wrap(err, "failed to download media")
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
 	}
-	name := mediaFilename(msg.Type, media, dl.MimeType, msg.ID)
-	info, appErr := in.API.UploadFile(dl.Data, channelID, name)
-	if appErr != nil {
-		return "", errors.Wrap(appErr, "failed to store media as a file")
+	return true
+}
+
+// refuseSender records a message whose sender cannot be identified as done (a redelivery would
+// fail the same way) and says so visibly in the chat group's queue and in the log.
+func (in *Inbound) refuseSender(route Route, msg *whatsapp.Message, rec helpdesk.MessageRecord) error {
+	in.count(metrics.Rejected, "invalid_sender")
+	in.API.LogError("Refused a WhatsApp message whose sender id is not valid", "wamid", msg.ID, "type", msg.Type)
+	if route.QueueChannelID != "" {
+		note := &model.Post{UserId: in.BotUserID, ChannelId: route.QueueChannelID,
+			Message: "⚠️ " + in.Texts.T(in.Texts.ForServer(), "inbound.invalid_sender", map[string]any{"WAMID": truncate(msg.ID, 100)})}
+		note.AddProp(PropOrigin, OriginWhatsApp)
+		note.AddProp(PropKind, "refused_message")
+		if _, appErr := in.API.CreatePost(note); appErr != nil && !permanentRefusal(appErr) {
+			return errors.Wrap(appErr, "failed to report a refused message")
+		}
 	}
-	return info.Id, nil
+	return in.Messages.Complete(msg.ID, rec)
+}
+
+// createPost creates an inbound post. A permanent refusal by Mattermost (a 4xx) never turns
+// into endless redeliveries: the post is retried without its thread, then without its files,
+// then as a short notice, in the conversation channel and finally in the queue channel.
+func (in *Inbound) createPost(route Route, post *model.Post) (*model.Post, error) {
+	created, appErr := in.API.CreatePost(post)
+	if appErr == nil {
+		return created, nil
+	}
+	if !permanentRefusal(appErr) {
+		return nil, errors.Wrap(appErr, "failed to post the message")
+	}
+	first := appErr
+	l := in.Texts.ForServer()
+	customer, _ := post.GetProp(PropCustomer).(string)
+	notice := "**" + customer + ":** ⚠️ " + in.Texts.T(l, "inbound.post_refused", map[string]any{"Customer": customer, "Reason": appErr.Id})
+	var attempts []*model.Post
+	if post.RootId != "" {
+		p := post.Clone()
+		p.RootId = ""
+		attempts = append(attempts, p)
+	}
+	if len(post.FileIds) > 0 {
+		p := post.Clone()
+		p.RootId, p.FileIds = "", nil
+		attempts = append(attempts, p)
+	}
+	short := post.Clone()
+	short.RootId, short.FileIds = "", nil
+	short.Message = notice + "\n\n" + truncate(post.Message, 2000)
+	attempts = append(attempts, short)
+	if route.QueueChannelID != "" && route.QueueChannelID != post.ChannelId {
+		inQueue := short.Clone()
+		inQueue.ChannelId = route.QueueChannelID
+		inQueue.DelProp(PropConversation) // not the conversation's own post: queue lookups skip it
+		attempts = append(attempts, inQueue)
+	}
+	for _, p := range attempts {
+		created, appErr = in.API.CreatePost(p)
+		if appErr == nil {
+			in.count(metrics.Rejected, "post_refused")
+			in.API.LogWarn("Mattermost refused an inbound post; a simpler one was made",
+				"wamid", post.GetProp(PropWAMID), "channel_id", p.ChannelId, "error", first.Error())
+			return created, nil
+		}
+		if !permanentRefusal(appErr) {
+			return nil, errors.Wrap(appErr, "failed to post the message")
+		}
+	}
+	return nil, errors.Wrap(first, "Mattermost refused every form of the message")
+}
+
+// permanentRefusal tells a Mattermost refusal that the same request will meet again (a 4xx
+// other than rate limiting) from a transient failure.
+func permanentRefusal(appErr *model.AppError) bool {
+	return appErr != nil && appErr.StatusCode >= 400 && appErr.StatusCode < 500 &&
+		appErr.StatusCode != http.StatusTooManyRequests && appErr.StatusCode != http.StatusRequestTimeout
+}
+
+// attachLongText keeps a post within Mattermost's size: an overlong text is cut in the post
+// and attached whole as a text file. It answers the file's id, or "" when nothing was needed.
+func (in *Inbound) attachLongText(post *model.Post, msg *whatsapp.Message) (string, error) {
+	if utf8.RuneCountInString(post.Message) <= maxPostRunes {
+		return "", nil
+	}
+	l := in.Texts.ForServer()
+	full := post.Message
+	info, appErr := in.API.UploadFile([]byte(full), post.ChannelId, "whatsapp-text-"+fileSafe(msg.ID)+".txt")
+	note := in.Texts.T(l, "inbound.long_text", nil)
+	fileID := ""
+	switch {
+	case appErr == nil:
+		fileID = info.Id
+	case permanentRefusal(appErr):
+		note = in.Texts.T(l, "inbound.truncated", nil)
+		in.API.LogWarn("Could not attach an overlong WhatsApp text; it is cut", "wamid", msg.ID, "error", appErr.Error())
+	default:
+		return "", errors.Wrap(appErr, "failed to attach an overlong text")
+	}
+	tail := "\n\n_✂️ " + note + "_"
+	post.Message = truncate(full, maxPostRunes-utf8.RuneCountInString(tail)-1) + tail
+	post.AddProp("wa_truncated", true)
+	return fileID, nil
+}
+
+// maxPostRunes is Mattermost's post size (model.PostMessageMaxRunesV2), less room for the
+// delivery marks the plugin may append later (media arrived, edited).
+const maxPostRunes = model.PostMessageMaxRunesV2 - 500
+
+func fileSafe(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r < 128 && (r == '.' || r == '-' || r == '_' || (r >= '0' && r <= '9') || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z')) {
+			b.WriteRune(r)
+		}
+		if b.Len() >= 80 {
+			break
+		}
+	}
+	return b.String()
 }
 
 // findPosted looks for the post of wamid made since a crashed claim began.
@@ -345,22 +549,6 @@ func (in *Inbound) findPosted(channelID, wamid string, since int64) *model.Post 
 		}
 	}
 	return nil
-}
-
-// rootFor finds the thread root for a WhatsApp reply, by the wamid it quotes.
-func (in *Inbound) rootFor(wamid string) string {
-	postID := in.postForWAMID(wamid)
-	if postID == "" {
-		return ""
-	}
-	post, appErr := in.API.GetPost(postID)
-	if appErr != nil {
-		return ""
-	}
-	if post.RootId != "" {
-		return post.RootId
-	}
-	return post.Id
 }
 
 // postForWAMID maps a wamid, inbound or sent by us, to its post.
@@ -419,4 +607,90 @@ func mediaFilename(kind string, media *whatsapp.Media, mimeType, wamid string) s
 		id = wamid
 	}
 	return "whatsapp-" + kind + "-" + id + ext
+}
+
+// ---- Customer edits and deletions ----
+
+// customerPostIn is the customer's own inbound post of wamid when it is in channelID.
+func (in *Inbound) customerPostIn(wamid, channelID string) *model.Post {
+	p := in.postOf(wamid)
+	if p == nil || p.ChannelId != channelID {
+		return nil
+	}
+	if dir, _ := p.GetProp(PropDirection).(string); dir != "inbound" {
+		return nil
+	}
+	return p
+}
+
+// applyEdit updates the original post of a customer's edit with the new text and an "edited"
+// mark, and keeps the earlier text visible in a reply in its thread. It reports false when the
+// original is not a post of this conversation, for the caller to post the edit on its own.
+func (in *Inbound) applyEdit(l *l10n.Localizer, conv *helpdesk.Conversation, person *helpdesk.Person, msg *whatsapp.Message, rec helpdesk.MessageRecord) (bool, error) {
+	orig := in.customerPostIn(msg.Edit.OriginalMessageID, conv.ChannelID)
+	if orig == nil {
+		return false, nil
+	}
+	prefix := "**" + person.Name + ":** "
+	before := orig.Message
+	if by, _ := orig.GetProp("wa_edited_by").(string); by == msg.ID {
+		before, _ = orig.GetProp("wa_before").(string) // a redelivery of an edit applied before
+	}
+	updated := orig.Clone()
+	updated.Message = prefix + in.renderEdited(l, person.Name, msg.Edit) + "\n_✏️ " + in.Texts.T(l, "inbound.edited", nil) + "_"
+	updated.AddProp("wa_edited_by", msg.ID)
+	updated.AddProp("wa_before", truncate(before, 4000))
+	if _, appErr := in.API.UpdatePost(updated); appErr != nil {
+		if !permanentRefusal(appErr) {
+			return true, errors.Wrap(appErr, "failed to apply the customer's edit")
+		}
+		return false, nil
+	}
+	earlier := strings.TrimPrefix(before, prefix)
+	reply := &model.Post{UserId: in.BotUserID, ChannelId: conv.ChannelID, RootId: cmp.Or(orig.RootId, orig.Id), Type: InboundPostType,
+		Message: prefix + "✏️ _" + in.Texts.T(l, "inbound.edit_before", nil) + "_\n> " + strings.ReplaceAll(truncate(earlier, 4000), "\n", "\n> ")}
+	in.inboundProps(reply, conv, person, msg)
+	reply.AddProp("wa_edit_of", orig.Id)
+	if _, appErr := in.API.CreatePost(reply); appErr != nil && !permanentRefusal(appErr) {
+		return true, errors.Wrap(appErr, "failed to keep the text before the customer's edit")
+	}
+	return true, in.Messages.Complete(msg.ID, rec)
+}
+
+// applyRevoke marks the original post of a customer's deletion. It reports false when the
+// original is not a post of this conversation.
+func (in *Inbound) applyRevoke(l *l10n.Localizer, conv *helpdesk.Conversation, person *helpdesk.Person, msg *whatsapp.Message, rec helpdesk.MessageRecord) (bool, error) {
+	orig := in.customerPostIn(msg.Revoke.OriginalMessageID, conv.ChannelID)
+	if orig == nil {
+		return false, nil
+	}
+	if deleted, _ := orig.GetProp("wa_deleted").(bool); !deleted {
+		updated := orig.Clone()
+		updated.Message = orig.Message + "\n🗑️ _" + in.Texts.T(l, "inbound.deleted", map[string]any{"Customer": person.Name}) + "_"
+		updated.AddProp("wa_deleted", true)
+		updated.AddProp("wa_deleted_by", msg.ID)
+		if _, appErr := in.API.UpdatePost(updated); appErr != nil {
+			if !permanentRefusal(appErr) {
+				return true, errors.Wrap(appErr, "failed to mark the customer's deletion")
+			}
+			return false, nil
+		}
+	}
+	return true, in.Messages.Complete(msg.ID, rec)
+}
+
+// inboundProps marks a post as the customer's, for the transcript and the echo guard.
+func (in *Inbound) inboundProps(p *model.Post, conv *helpdesk.Conversation, person *helpdesk.Person, msg *whatsapp.Message) {
+	sentAt := whatsapp.ParseTimestamp(msg.Timestamp)
+	if now := in.now(); sentAt.IsZero() || sentAt.After(now) {
+		sentAt = now
+	}
+	p.AddProp(PropOrigin, OriginWhatsApp)
+	p.AddProp(PropDirection, "inbound")
+	p.AddProp(PropWAMID, msg.ID)
+	p.AddProp(PropType, msg.Type)
+	p.AddProp(PropCustomer, person.Name)
+	p.AddProp(PropCustomerID, person.ID)
+	p.AddProp(PropConversation, conv.ID)
+	p.AddProp("wa_timestamp", sentAt.UnixMilli())
 }

@@ -1,8 +1,15 @@
 package bridge
 
 import (
+	"cmp"
+	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
+
+	"github.com/mattermost/mattermost/server/public/model"
+
+	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/helpdesk"
 
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/l10n"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/whatsapp"
@@ -92,12 +99,140 @@ func (in *Inbound) renderInbound(l *l10n.Localizer, customer string, m *whatsapp
 		if len(m.Errors) > 0 {
 			reason = fmt.Sprintf("%d: %s", m.Errors[0].Code, m.Errors[0].Title)
 		}
+		if m.DecodeError != "" {
+			reason = t("inbound.undecodable", map[string]any{"Reason": truncate(m.DecodeError, 200)})
+		}
 		body = "⚠️ " + t("inbound.unsupported", map[string]any{"Customer": customer, "Reason": reason})
 	}
 	if m.Context != nil && (m.Context.Forwarded || m.Context.FrequentlyForwarded) {
 		body = "_" + t("inbound.forwarded", nil) + "_\n" + body
 	}
+	if line := in.referralLine(l, m); line != "" {
+		body += "\n" + line
+	}
 	return body
+}
+
+// ---- Message kinds added for reliability (issue 8): referrals, edits, quotes. ----
+
+// referralLine names the Click-to-WhatsApp ad a message came from.
+func (in *Inbound) referralLine(l *l10n.Localizer, m *whatsapp.Message) string {
+	if m.Referral == nil {
+		return ""
+	}
+	var ref struct {
+		Headline  string `json:"headline"`
+		Body      string `json:"body"`
+		SourceURL string `json:"source_url"`
+		SourceID  string `json:"source_id"`
+	}
+	if json.Unmarshal(*m.Referral, &ref) != nil {
+		return ""
+	}
+	headline := strings.TrimSpace(cmp.Or(ref.Headline, ref.Body, ref.SourceID))
+	if headline == "" && ref.SourceURL == "" {
+		return ""
+	}
+	line := "📣 _" + in.Texts.T(l, "inbound.referral", map[string]any{"Headline": truncate(headline, 200)}) + "_"
+	if ref.SourceURL != "" {
+		line += " " + truncate(ref.SourceURL, 500)
+	}
+	return line
+}
+
+// renderEdited is the new content of a customer's edit.
+func (in *Inbound) renderEdited(l *l10n.Localizer, customer string, e *whatsapp.Edit) string {
+	if e.Message == nil {
+		return ""
+	}
+	m := *e.Message
+	if m.Type == "" {
+		switch {
+		case m.Text != nil:
+			m.Type = "text"
+		case m.Image != nil:
+			m.Type = "image"
+		case m.Video != nil:
+			m.Type = "video"
+		case m.Document != nil:
+			m.Type = "document"
+		}
+	}
+	return in.renderInbound(l, customer, &m)
+}
+
+// addReply places a customer's reply: in the thread of the post it quotes when that post is in
+// this conversation's channel; otherwise (a message of an earlier, closed conversation, or one
+// the plugin never saw) in the conversation with a visible quote of the original, since
+// Mattermost refuses a thread root from another channel.
+func (in *Inbound) addReply(l *l10n.Localizer, post *model.Post, conv *helpdesk.Conversation, wamid string) {
+	post.AddProp("wa_reply_to", wamid)
+	quoted := in.postOf(wamid)
+	if quoted != nil && quoted.ChannelId == conv.ChannelID {
+		post.RootId = cmp.Or(quoted.RootId, quoted.Id)
+		return
+	}
+	post.Message += "\n\n" + in.quote(l, quoted)
+}
+
+// postOf is the live post of a wamid (inbound, or sent by the plugin), or nil.
+func (in *Inbound) postOf(wamid string) *model.Post {
+	id := in.postForWAMID(wamid)
+	if id == "" {
+		return nil
+	}
+	p, appErr := in.API.GetPost(id)
+	if appErr != nil || p.DeleteAt != 0 {
+		return nil
+	}
+	return p
+}
+
+// quoteExcerptRunes bounds the text of a quote.
+const quoteExcerptRunes = 200
+
+// quote renders a quoted post as a blockquote: author, time and the start of its text.
+func (in *Inbound) quote(l *l10n.Localizer, p *model.Post) string {
+	if p == nil {
+		return "> ↩️ _" + in.Texts.T(l, "inbound.quote_unknown", nil) + "_"
+	}
+	author, _ := p.GetProp(PropCustomer).(string)
+	text := p.Message
+	if dir, _ := p.GetProp(PropDirection).(string); dir == "inbound" && author != "" {
+		text = strings.TrimPrefix(text, "**"+author+":** ")
+	} else {
+		author = in.Texts.T(l, "inbound.quote_business", nil)
+		agent, _ := p.GetProp("wa_agent_id").(string)
+		if p.UserId != in.BotUserID {
+			agent = p.UserId
+		}
+		if agent != "" {
+			if u, appErr := in.API.GetUser(agent); appErr == nil {
+				author = strings.TrimSpace(cmp.Or(strings.TrimSpace(u.FirstName+" "+u.LastName), u.Username))
+			}
+		}
+	}
+	at := p.CreateAt
+	switch ts := p.GetProp("wa_timestamp").(type) {
+	case float64:
+		at = int64(ts)
+	case int64:
+		at = ts
+	}
+	var kept []string
+	for _, line := range strings.Split(text, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, ">") || strings.HasPrefix(line, "⏳") || strings.HasPrefix(line, "✅") || strings.HasPrefix(line, "❌") {
+			continue
+		}
+		kept = append(kept, line)
+	}
+	excerpt := truncate(strings.Join(kept, " "), quoteExcerptRunes)
+	if excerpt == "" && len(p.FileIds) > 0 {
+		excerpt = "📎"
+	}
+	head := in.Texts.T(l, "inbound.quote", map[string]any{"Author": author, "Time": time.UnixMilli(at).UTC().Format("2006-01-02 15:04 MST")})
+	return "> ↩️ _" + head + "_\n> " + excerpt
 }
 
 func nonEmpty(values ...string) []string {

@@ -66,14 +66,30 @@ func (r *deliveryRecord) advance(st whatsapp.Status) bool {
 
 // HandleStatus applies a delivery status to the post it belongs to. Duplicates and stale
 // statuses change nothing; a failure adds a thread reply with WhatsApp's code and reason once.
+// Only the wamid → post records the plugin wrote when it sent map a status to a post:
+// biz_opaque_callback_data is never trusted to name one (another tool on the same number sets
+// it as it likes), so a status for a message the plugin did not send touches nothing.
 func (o *Outbound) HandleStatus(st whatsapp.Status) error {
-	postID := strings.TrimPrefix(st.BizOpaqueCallbackData, BizPostTag)
-	if postID == st.BizOpaqueCallbackData || postID == "" {
-		if _, err := store.GetJSON(o.KV, store.OutboundKey(st.ID), &postID); err != nil {
-			return err
-		}
+	if st.ID == "" {
+		return nil
+	}
+	var postID string
+	if _, err := store.GetJSON(o.KV, store.OutboundKey(st.ID), &postID); err != nil {
+		return err
 	}
 	if postID == "" {
+		if strings.HasPrefix(st.BizOpaqueCallbackData, BizPostTag) {
+			// Possibly ours, arriving before the send recorded its wamid: keep the state, so
+			// the send's own refresh of its post finds it. No post is touched from here.
+			_, err := store.UpdateJSON(o.KV, store.DeliveryKey(st.ID), func(r *deliveryRecord, _ bool) (bool, error) {
+				if !r.advance(st) {
+					return false, nil
+				}
+				r.At = whatsapp.ParseTimestamp(st.Timestamp).UnixMilli()
+				return true, nil
+			})
+			return err
+		}
 		return nil // not one of ours (sent from another tool on the same number)
 	}
 	advanced := false
@@ -88,6 +104,12 @@ func (o *Outbound) HandleStatus(st whatsapp.Status) error {
 		return err
 	}
 	post, err := o.refreshPostDelivery(postID, []string{st.ID}, nil)
+	var appErr *model.AppError
+	if errors.As(err, &appErr) && permanentRefusal(appErr) {
+		// The post is gone (deleted by its agent, erased): the record keeps the state.
+		o.API.LogWarn("A WhatsApp status names a post that no longer exists", "wamid", st.ID, "post_id", postID)
+		return nil
+	}
 	if err != nil {
 		return err
 	}

@@ -199,6 +199,16 @@ type mediaInfo struct {
 // are checked against the advertised size and hex sha256, and a JSON or HTML
 // answer is never mistaken for the file. An expired URL is refreshed once.
 func (c *Client) DownloadMedia(ctx context.Context, mediaID string) (*DownloadedMedia, error) {
+	return c.DownloadMediaLimit(ctx, mediaID, MaxMediaDownloadSize)
+}
+
+// DownloadMediaLimit is DownloadMedia for a destination that takes at most limit bytes (the
+// Mattermost server's file size limit): a larger file_size is refused with ErrMediaTooLarge
+// before anything is downloaded, and a download is never read past the limit.
+func (c *Client) DownloadMediaLimit(ctx context.Context, mediaID string, limit int64) (*DownloadedMedia, error) {
+	if limit <= 0 || limit > MaxMediaDownloadSize {
+		limit = MaxMediaDownloadSize
+	}
 	if err := c.ready(); err != nil {
 		return nil, err
 	}
@@ -206,11 +216,11 @@ func (c *Client) DownloadMedia(ctx context.Context, mediaID string) (*Downloaded
 		return nil, errors.New("media id is empty")
 	}
 	for try := 1; ; try++ {
-		info, err := c.mediaInfo(ctx, mediaID)
+		info, err := c.mediaInfo(ctx, mediaID, limit)
 		if err != nil {
 			return nil, err
 		}
-		resp, err := c.fetchMedia(ctx, info)
+		resp, err := c.fetchMedia(ctx, info, limit)
 		if err != nil {
 			if ge, ok := AsGraphError(err); ok && try == 1 && !ge.IsAuth() &&
 				(ge.HTTPStatus == http.StatusForbidden || ge.HTTPStatus == http.StatusNotFound || ge.HTTPStatus == http.StatusGone) {
@@ -235,7 +245,7 @@ func (c *Client) DownloadMedia(ctx context.Context, mediaID string) (*Downloaded
 	}
 }
 
-func (c *Client) mediaInfo(ctx context.Context, mediaID string) (*mediaInfo, error) {
+func (c *Client) mediaInfo(ctx context.Context, mediaID string, limit int64) (*mediaInfo, error) {
 	u := c.endpoint(mediaID)
 	if c.cfg.PhoneNumberID != "" {
 		// Lets the API check that the media belongs to our number.
@@ -252,13 +262,13 @@ func (c *Client) mediaInfo(ctx context.Context, mediaID string) (*mediaInfo, err
 	if info.URL == "" {
 		return nil, errors.Errorf("media info for %s has no download url", mediaID)
 	}
-	if info.FileSize > MaxMediaDownloadSize {
-		return nil, errors.Wrapf(ErrMediaTooLarge, "media %s is %s, the limit is %s", mediaID, humanSize(int64(info.FileSize)), humanSize(MaxMediaDownloadSize))
+	if int64(info.FileSize) > limit {
+		return nil, errors.Wrapf(ErrMediaTooLarge, "media %s is %s, the limit is %s", mediaID, humanSize(int64(info.FileSize)), humanSize(limit))
 	}
 	return &info, nil
 }
 
-func (c *Client) fetchMedia(ctx context.Context, info *mediaInfo) (*apiResponse, error) {
+func (c *Client) fetchMedia(ctx context.Context, info *mediaInfo, limit int64) (*apiResponse, error) {
 	u, err := url.Parse(info.URL)
 	if err != nil {
 		return nil, errors.Wrap(err, "invalid media url")
@@ -273,11 +283,11 @@ func (c *Client) fetchMedia(ctx context.Context, info *mediaInfo) (*apiResponse,
 		method:     http.MethodGet,
 		url:        info.URL,
 		idempotent: true,
-		maxBody:    MaxMediaDownloadSize,
+		maxBody:    limit,
 		media:      true,
 	})
 	if errors.Is(err, errBodyTooLarge) {
-		return nil, errors.Wrapf(ErrMediaTooLarge, "download exceeds %s", humanSize(MaxMediaDownloadSize))
+		return nil, errors.Wrapf(ErrMediaTooLarge, "download exceeds %s", humanSize(limit))
 	}
 	return resp, err
 }

@@ -261,7 +261,7 @@ func TestDownloadMedia(t *testing.T) {
 		t.Cleanup(other.Close)
 		info := &mediaInfo{URL: other.URL + "/cdn/x"}
 		c, _ := newTestClient(t, ms.srv.URL)
-		_, err := c.fetchMedia(context.Background(), info)
+		_, err := c.fetchMedia(context.Background(), info, MaxMediaDownloadSize)
 		assert.ErrorContains(t, err, "non-https")
 	})
 	t.Run("unknown media id", func(t *testing.T) {

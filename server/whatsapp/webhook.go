@@ -2,6 +2,8 @@ package whatsapp
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"strconv"
 	"time"
@@ -33,6 +35,8 @@ type Value struct {
 	Messages         []Message `json:"messages,omitempty"`
 	Statuses         []Status  `json:"statuses,omitempty"`
 	Errors           []Error   `json:"errors,omitempty"`
+	// Problems names the items that could not be decoded and were left out (for the log).
+	Problems []string `json:"-"`
 }
 
 type Metadata struct {
@@ -69,7 +73,24 @@ type Message struct {
 	Order       *Order           `json:"order,omitempty"`
 	System      *System          `json:"system,omitempty"`
 	Referral    *json.RawMessage `json:"referral,omitempty"`
+	Edit        *Edit            `json:"edit,omitempty"`
+	Revoke      *Revoke          `json:"revoke,omitempty"`
 	Errors      []Error          `json:"errors,omitempty"`
+	// DecodeError is set (never sent by Meta) on the placeholder of a message that could not be
+	// decoded: it is shown as unsupported, with this reason, instead of costing the whole batch.
+	DecodeError string `json:"decode_error,omitempty"`
+}
+
+// Edit is a customer's edit of an earlier message ("type": "edit"): Message is the new content
+// (text, or media with a caption).
+type Edit struct {
+	OriginalMessageID string   `json:"original_message_id"`
+	Message           *Message `json:"message,omitempty"`
+}
+
+// Revoke is a customer's deletion of an earlier message ("type": "revoke").
+type Revoke struct {
+	OriginalMessageID string `json:"original_message_id"`
 }
 
 type MessageContext struct {
@@ -185,6 +206,94 @@ type Error struct {
 	ErrorData struct {
 		Details string `json:"details,omitempty"`
 	} `json:"error_data"`
+}
+
+// UnmarshalJSON decodes a change value item by item: one message, status or contact of an
+// unexpected shape must not cost the others. An undecodable message becomes an "unsupported"
+// placeholder carrying its id (or a stable stand-in) and the reason; an undecodable status or
+// contact is dropped and named in Problems.
+func (v *Value) UnmarshalJSON(b []byte) error {
+	type plain Value
+	var raw struct {
+		plain
+		Contacts []json.RawMessage `json:"contacts,omitempty"`
+		Messages []json.RawMessage `json:"messages,omitempty"`
+		Statuses []json.RawMessage `json:"statuses,omitempty"`
+	}
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	*v = Value(raw.plain)
+	v.Contacts, v.Messages, v.Statuses = nil, nil, nil
+	for _, r := range raw.Contacts {
+		var c Contact
+		if err := json.Unmarshal(r, &c); err != nil {
+			v.Problems = append(v.Problems, "undecodable contact: "+err.Error())
+			continue
+		}
+		v.Contacts = append(v.Contacts, c)
+	}
+	for _, r := range raw.Messages {
+		v.Messages = append(v.Messages, decodeMessage(r))
+	}
+	for _, r := range raw.Statuses {
+		var st Status
+		if err := json.Unmarshal(r, &st); err != nil {
+			v.Problems = append(v.Problems, "undecodable status: "+err.Error())
+			continue
+		}
+		v.Statuses = append(v.Statuses, st)
+	}
+	return nil
+}
+
+// decodeMessage decodes one message, or makes the placeholder of one that cannot be decoded.
+func decodeMessage(r json.RawMessage) Message {
+	var m Message
+	err := json.Unmarshal(r, &m)
+	if err == nil {
+		return m
+	}
+	var fields map[string]json.RawMessage
+	_ = json.Unmarshal(r, &fields)
+	str := func(name string) string {
+		var s string
+		_ = json.Unmarshal(fields[name], &s)
+		return s
+	}
+	m = Message{From: str("from"), ID: str("id"), Timestamp: str("timestamp"), Type: "unsupported"}
+	if m.ID == "" {
+		// Without its id the message cannot be deduplicated by it: its content stands in.
+		sum := sha256.Sum256(r)
+		m.ID = "undecodable." + hex.EncodeToString(sum[:16])
+	}
+	kind := str("type")
+	if kind == "" {
+		kind = "message"
+	}
+	m.DecodeError = kind + ": " + err.Error()
+	return m
+}
+
+// UnmarshalJSON keeps a change of another field (account updates, template statuses...) whose
+// value is not shaped like a messages value from refusing the payload: only "messages" changes
+// are processed, so only their value must decode.
+func (c *Change) UnmarshalJSON(b []byte) error {
+	var raw struct {
+		Field string          `json:"field"`
+		Value json.RawMessage `json:"value"`
+	}
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	c.Field, c.Value = raw.Field, Value{}
+	if len(raw.Value) == 0 {
+		return nil
+	}
+	if err := json.Unmarshal(raw.Value, &c.Value); err != nil && raw.Field == "messages" {
+		return err
+	}
+	return nil
 }
 
 // MaxPayloadBytes caps a webhook body: Meta's payloads are at most about 3 MB, media is never inline.

@@ -118,3 +118,36 @@ func FuzzWebhook(f *testing.F) {
 		}
 	})
 }
+
+// One message of an unexpected shape costs only itself: it becomes an "unsupported" placeholder
+// with its id and the reason, and the rest of the batch decodes.
+func TestOneUndecodableMessageDoesNotCostTheBatch(t *testing.T) {
+	p, err := ParsePayload(fixtures(t)["order_odd_field.json"])
+	require.NoError(t, err)
+	msgs := p.Entry[0].Changes[0].Value.Messages
+	require.Len(t, msgs, 2)
+	assert.Equal(t, "unsupported", msgs[0].Type)
+	assert.Equal(t, "wamid.HBgMNTUxMTg3NjU0MzIxFQIAEhgWT0REMQA=", msgs[0].ID)
+	assert.Contains(t, msgs[0].DecodeError, "order")
+	assert.Equal(t, "text", msgs[1].Type)
+	assert.Equal(t, "Mandei o pedido agora", msgs[1].Text.Body)
+
+	// Without an id, the content stands in, the same for every redelivery.
+	body := []byte(`{"object":"whatsapp_business_account","entry":[{"changes":[{"field":"messages","value":{"messages":[{"type":"text","text":"not an object"}],"statuses":[{"id":7}]}}]}]}`)
+	a, err := ParsePayload(body)
+	require.NoError(t, err)
+	b, err := ParsePayload(body)
+	require.NoError(t, err)
+	v := a.Entry[0].Changes[0].Value
+	require.Len(t, v.Messages, 1)
+	assert.Equal(t, b.Entry[0].Changes[0].Value.Messages[0].ID, v.Messages[0].ID)
+	assert.Empty(t, v.Statuses, "an undecodable status is left out")
+	assert.Len(t, v.Problems, 1)
+
+	edit, err := ParsePayload(fixtures(t)["edit.json"])
+	require.NoError(t, err)
+	m := edit.Entry[0].Changes[0].Value.Messages[0]
+	require.NotNil(t, m.Edit)
+	assert.Equal(t, "wamid.HBgMNTUxMTg3NjU0MzIxFQIAEhggQTFCMkMzRDRFNUY2QTdCOEM5RDBFMUYyQTNCNEM1RDYA", m.Edit.OriginalMessageID)
+	assert.Equal(t, "Oi, meu pedido 4821 ainda não chegou 😕", m.Edit.Message.Text.Body)
+}

@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -39,6 +40,9 @@ type Options struct {
 	Quiet bool
 	// AllowPanics stops a plugin panic from failing the test, for tests that provoke one.
 	AllowPanics bool
+	// ClusterEventDelay holds every plugin cluster event this long before the other nodes get
+	// it, as a real cluster delivers them asynchronously (SetClusterEventDelay changes it).
+	ClusterEventDelay time.Duration
 }
 
 // Cluster is one shared store and the nodes running the plugin against it.
@@ -50,7 +54,13 @@ type Cluster struct {
 	t      testing.TB
 	opts   Options
 	logger *testLogger
+	// eventDelay is ClusterEventDelay in nanoseconds, changeable while the cluster runs.
+	eventDelay atomic.Int64
 }
+
+// SetClusterEventDelay makes plugin cluster events published from now on reach the other
+// nodes d later (0: at once). WaitIdle still waits for them.
+func (c *Cluster) SetClusterEventDelay(d time.Duration) { c.eventDelay.Store(int64(d)) }
 
 // IdleTimeout bounds WaitIdle and the wait for in-flight hooks at cleanup.
 var IdleTimeout = 10 * time.Second
@@ -89,6 +99,7 @@ func New(t testing.TB, opts Options) *Cluster {
 	}
 
 	c := &Cluster{Store: store, Manifest: &manifest, t: t, opts: opts, logger: &testLogger{t: t, quiet: opts.Quiet}}
+	c.eventDelay.Store(int64(opts.ClusterEventDelay))
 	c.wireEvents()
 
 	// Before the cleanups below: t.TempDir's own cleanup must run after them.
@@ -255,6 +266,10 @@ func (c *Cluster) wireEvents() {
 		PluginClusterEvent: func(from, pluginID string, ev model.PluginClusterEvent) {
 			if pluginID != c.Manifest.Id {
 				return
+			}
+			// This runs in the store's asynchronous delivery, so the wait delays only the event.
+			if d := time.Duration(c.eventDelay.Load()); d > 0 {
+				time.Sleep(d)
 			}
 			for _, n := range c.Nodes {
 				if n.Name == from {

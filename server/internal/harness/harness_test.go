@@ -127,6 +127,19 @@ func TestClusterEventReachesTheOtherNode(t *testing.T) {
 	}
 }
 
+// A delayed cluster event arrives after the publishing call returned, as in a real cluster,
+// and WaitIdle still waits for it.
+func TestClusterEventCanArriveLate(t *testing.T) {
+	c := newCluster(t, 2)
+	c.SetClusterEventDelay(300 * time.Millisecond)
+	start := time.Now()
+	assert.Equal(t, "", call(t, c.Node(0), http.MethodPost, "/broadcast", "", "")["error"])
+	assert.Equal(t, 0, logsOn(c, "node2", "cluster event received"), "not yet delivered")
+	c.WaitIdle()
+	assert.GreaterOrEqual(t, time.Since(start), 300*time.Millisecond)
+	assert.Equal(t, 1, logsOn(c, "node2", "cluster event received"))
+}
+
 func TestMessageHasBeenPosted(t *testing.T) {
 	c := newCluster(t, 2)
 	alice := c.Store.NewUser("alice")
