@@ -242,3 +242,38 @@ func TestMacroAddStoresNameAndTextAsTyped(t *testing.T) {
 	assert.Equal(t, "a", macros[0]["name"])
 	assert.Equal(t, "Bom dia!", macros[0]["text"])
 }
+
+// The draft ticket's transcript is the conversation's real order: two customer messages of one
+// WhatsApp second in arrival order, and a customer message of the same second as the agent's
+// reply but arriving after it, after it.
+func TestTranscriptKeepsTheConversationsRealOrder(t *testing.T) {
+	e := newEnv(t, 1)
+	second := time.Now().Add(-time.Minute).Truncate(time.Second)
+	for _, text := range []string{"primeira", "segunda"} {
+		rec := e.deliver(0, e.graph.InboundText(maria, "Maria", fakegraph.NewWAMID(), text, second))
+		require.Equal(t, http.StatusOK, rec.Code)
+	}
+	ch := e.onlyConversationChannel()
+	convID := e.customerPosts(ch.Id)[0].GetProp("wa_conversation_id").(string)
+	require.Equal(t, http.StatusOK, e.attend(0, e.alice.Id, convID))
+	reply := e.say(e.alice.Id, &model.Post{ChannelId: ch.Id, Message: "resposta"})
+	sameSecond := time.UnixMilli(reply.CreateAt).Truncate(time.Second)
+	rec := e.deliver(0, e.graph.InboundText(maria, "Maria", fakegraph.NewWAMID(), "depois da resposta", sameSecond))
+	require.Equal(t, http.StatusOK, rec.Code)
+
+	code, body := e.api(0, e.alice.Id, http.MethodPost, "/conversations/"+convID+"/close", nil)
+	require.Equal(t, http.StatusOK, code, string(body))
+	var answer struct {
+		Ticket struct {
+			Transcript []struct {
+				Text string `json:"text"`
+			} `json:"transcript"`
+		} `json:"ticket"`
+	}
+	require.NoError(t, json.Unmarshal(body, &answer))
+	var texts []string
+	for _, l := range answer.Ticket.Transcript {
+		texts = append(texts, l.Text)
+	}
+	assert.Equal(t, []string{"primeira", "segunda", "resposta", "depois da resposta"}, texts)
+}

@@ -2,6 +2,7 @@ package workflow
 
 import (
 	"context"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -152,7 +153,7 @@ func (d *Desk) username(userID string) string {
 // transcript reads the conversation channel: every message in WhatsApp's order (inbound by its
 // WhatsApp timestamp), with author, time and attachments named. Plugin bookkeeping is left out.
 func (d *Desk) transcript(conv *helpdesk.Conversation) ([]helpdesk.TranscriptLine, error) {
-	var posts []*model.Post
+	var posts []*model.Post // newest first, as the API pages them
 	for page := 0; page < 100; page++ {
 		list, appErr := d.API.GetPostsForChannel(conv.ChannelID, page, 200)
 		if appErr != nil {
@@ -165,9 +166,10 @@ func (d *Desk) transcript(conv *helpdesk.Conversation) ([]helpdesk.TranscriptLin
 			break
 		}
 	}
+	slices.Reverse(posts) // arrival order
 	notePrefix := d.Outbound.NotePrefix()
 	names := map[string]string{}
-	var lines []helpdesk.TranscriptLine
+	var inbound, others []orderedLine
 	for _, p := range posts {
 		if p.IsSystemMessage() || p.DeleteAt != 0 {
 			continue
@@ -206,10 +208,51 @@ func (d *Desk) transcript(conv *helpdesk.Conversation) ([]helpdesk.TranscriptLin
 				line.Attachments = append(line.Attachments, info.Name)
 			}
 		}
-		lines = append(lines, line)
+		if line.Direction == "inbound" {
+			inbound = append(inbound, orderedLine{line: line, arrival: p.CreateAt})
+		} else {
+			others = append(others, orderedLine{line: line, arrival: p.CreateAt})
+		}
 	}
-	sort.SliceStable(lines, func(i, j int) bool { return lines[i].At < lines[j].At })
-	return lines, nil
+	return mergeTranscript(inbound, others), nil
+}
+
+// orderedLine is a transcript line with when its post arrived in Mattermost.
+type orderedLine struct {
+	line    helpdesk.TranscriptLine
+	arrival int64
+}
+
+// mergeTranscript puts a conversation in its real order: the customer's messages among
+// themselves by WhatsApp's timestamp (whole seconds), ties by arrival; merged with everything
+// else (agents' posts, in arrival order) by the second each happened, and within one second by
+// arrival, since WhatsApp's seconds cannot order a message against an agent's millisecond post.
+func mergeTranscript(inbound, others []orderedLine) []helpdesk.TranscriptLine {
+	sec := func(ms int64) int64 { return ms / 1000 }
+	sort.SliceStable(inbound, func(i, j int) bool {
+		a, b := inbound[i], inbound[j]
+		if sec(a.line.At) != sec(b.line.At) {
+			return sec(a.line.At) < sec(b.line.At)
+		}
+		return a.arrival < b.arrival
+	})
+	lines := make([]helpdesk.TranscriptLine, 0, len(inbound)+len(others))
+	i, j := 0, 0
+	for i < len(inbound) || j < len(others) {
+		takeInbound := j == len(others)
+		if i < len(inbound) && j < len(others) {
+			in, o := inbound[i], others[j]
+			takeInbound = sec(in.line.At) < sec(o.arrival) || (sec(in.line.At) == sec(o.arrival) && in.arrival < o.arrival)
+		}
+		if takeInbound {
+			lines = append(lines, inbound[i].line)
+			i++
+		} else {
+			lines = append(lines, others[j].line)
+			j++
+		}
+	}
+	return lines
 }
 
 func (d *Desk) cachedName(cache map[string]string, userID string) string {
