@@ -20,11 +20,12 @@ func (p *Plugin) newRouter() *mux.Router {
 
 	actions := &httpapi.Handlers{
 		API: p.API, BotUserID: p.botUserID, Desk: p.desk, Signer: p.desk.Signer, Texts: p.texts,
-		Describe: p.outbound.Describe, SendHSM: p.desk.SendHSMList,
+		Describe: p.outbound.Describe, SendHSM: p.desk.SendHSMList, SendAgain: p.outbound.Resend,
 	}
 	r.HandleFunc("/actions/attend", actions.Attend).Methods(http.MethodPost)
 	r.HandleFunc("/actions/invite/accept", actions.Invite(true)).Methods(http.MethodPost)
 	r.HandleFunc("/actions/invite/decline", actions.Invite(false)).Methods(http.MethodPost)
+	r.HandleFunc("/actions/resend", actions.Resend).Methods(http.MethodPost)
 	r.HandleFunc("/dialogs/hsm", actions.HSMDialog).Methods(http.MethodPost)
 
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {

@@ -41,6 +41,11 @@ type configuration struct {
 	InternalNotePrefix       string
 	ChatGroups               string
 
+	// Hidden settings (not in plugin.json), for tests: how long one post's send may take before
+	// another node marks it, and how often the repair job looks (0 = the defaults).
+	OutboundLeaseSeconds int
+	RepairIntervalMillis int
+
 	// chatGroups is ChatGroups parsed once when the configuration is loaded, so routing a
 	// webhook does not decode JSON for every message.
 	chatGroups []helpdesk.Group

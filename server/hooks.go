@@ -27,7 +27,12 @@ func (p *Plugin) ExecuteCommand(_ *plugin.Context, args *model.CommandArgs) (res
 // MessageHasBeenPosted sends agents' posts in conversation channels to the customer.
 func (p *Plugin) MessageHasBeenPosted(_ *plugin.Context, post *model.Post) {
 	defer p.recoverHook("MessageHasBeenPosted", nil)
-	if p.outbound == nil || p.configProblem() != nil {
+	if p.outbound == nil {
+		return
+	}
+	if problem := p.configProblem(); problem != nil {
+		// Nothing can be sent: the agent is told now and can resend once the settings are fixed.
+		p.outbound.RefuseAgentPost(post, problem)
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)

@@ -38,6 +38,7 @@ const (
 	distributeInterval   = 5 * time.Second
 	templateSyncInterval = time.Hour
 	statsInterval        = 30 * time.Second
+	repairInterval       = 30 * time.Second
 	drainTimeout         = 20 * time.Second
 	// mediaTimeoutFactor gives file transfers (up to 100 MB) longer than a JSON call.
 	mediaTimeoutFactor = 4
@@ -75,6 +76,7 @@ type Plugin struct {
 	routes      map[string]bridge.Route
 	graph       map[string]*whatsapp.Client
 
+	nodeID    string
 	jobs      []*cluster.Job
 	stopStats chan struct{}
 }
@@ -103,7 +105,8 @@ func (p *Plugin) OnActivate() (err error) {
 		return err
 	}
 
-	p.stats = metrics.New(p.kv, model.NewId())
+	p.nodeID = model.NewId()
+	p.stats = metrics.New(p.kv, p.nodeID)
 	p.wire(botID, signingKey)
 	if err := p.API.RegisterCommand(command.Definition()); err != nil {
 		return errors.Wrap(err, "failed to register /whatsapp")
@@ -122,6 +125,7 @@ func (p *Plugin) OnActivate() (err error) {
 		{"media-retry", mediaRetryInterval, p.retryMedia},
 		{"distribute", distributeInterval, p.distribute},
 		{"templates-sync", templateSyncInterval, p.syncTemplates},
+		{"repair", p.repairInterval(), p.repair},
 	} {
 		job, err := cluster.Schedule(p.API, j.key, cluster.MakeWaitForInterval(j.every), j.run)
 		if err != nil {
@@ -177,6 +181,38 @@ func (p *Plugin) retryMedia() {
 	if _, err := p.inbound.RetryMedia(ctx, p.routeFor); err != nil {
 		p.API.LogWarn("WhatsApp media retry round failed", "error", err.Error())
 	}
+}
+
+// repairInterval is how often the repair job runs; a hidden setting shortens it for tests.
+func (p *Plugin) repairInterval() time.Duration {
+	if ms := p.getConfiguration().RepairIntervalMillis; ms > 0 {
+		return time.Duration(ms) * time.Millisecond
+	}
+	return repairInterval
+}
+
+// outboundLease bounds one post's send: every attempt of the Graph client with its backoffs,
+// plus pacing. After it another node may mark the send as interrupted.
+func (p *Plugin) outboundLease() time.Duration {
+	cfg := p.getConfiguration()
+	if cfg.OutboundLeaseSeconds > 0 {
+		return time.Duration(cfg.OutboundLeaseSeconds) * time.Second
+	}
+	return 4*time.Duration(cfg.GraphAPITimeoutSeconds)*time.Second + time.Minute
+}
+
+// repair finishes what a stopped node left half done: sends, closes, new conversations' setup.
+func (p *Plugin) repair() {
+	defer p.recoverHook("repair", nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if _, err := p.outbound.RepairSends(ctx); err != nil {
+		p.API.LogWarn("Repair of interrupted sends failed", "error", err.Error())
+	}
+	if p.configProblem() != nil {
+		return
+	}
+	p.desk.Repair(ctx)
 }
 
 // actionKey returns the cluster-wide key that signs post-action contexts, creating it once.

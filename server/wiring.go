@@ -40,6 +40,10 @@ func (p *Plugin) wire(botID string, signingKey []byte) {
 		CreditsChanged:      p.publishCredits,
 		Count:               p.stats.Inc,
 		CredentialsRejected: p.alertAdmins,
+		Node:                p.nodeID,
+		Lease:               p.outboundLease,
+		Ready:               p.configProblem,
+		Signer:              signer,
 	}
 	p.desk = &workflow.Desk{
 		API: p.API, BotUserID: botID, Conversations: p.conversations, People: p.people,
@@ -53,6 +57,14 @@ func (p *Plugin) wire(botID string, signingKey []byte) {
 		ConversationChanged: p.publishConversation,
 		TicketChanged:       p.publishTicket,
 		ConversationClosed:  p.conversationClosed,
+		Lease:               p.outboundLease,
+		Announce: func(c *helpdesk.Conversation) error {
+			route, err := p.routeForGroup(c.Group)
+			if err != nil {
+				return err
+			}
+			return p.inbound.Announce(route, c)
+		},
 	}
 	p.inbound = &bridge.Inbound{
 		API: p.API, KV: p.kv, BotUserID: botID, People: p.people, Conversations: p.conversations, Messages: p.messages,

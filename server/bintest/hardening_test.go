@@ -207,7 +207,14 @@ func TestGraphFaultsAreRetriedOrShown(t *testing.T) {
 	}
 	t.Run("5xx", func(t *testing.T) { sendOnce(t, fakegraph.ServerError(), "depois do 500") })
 	t.Run("130429 throughput", func(t *testing.T) { sendOnce(t, fakegraph.RateLimited(), "depois do 130429") })
-	t.Run("timeout", func(t *testing.T) { sendOnce(t, fakegraph.Timeout(1500*time.Millisecond), "depois do timeout") })
+	t.Run("timeout is unknown, not resent", func(t *testing.T) {
+		// The request was written: Meta may have it, so it is never sent again automatically.
+		e.graph.Reset()
+		e.graph.FailNext(fakegraph.Messages, 1, fakegraph.Timeout(1500*time.Millisecond))
+		p := e.say(e.alice.Id, &model.Post{ChannelId: ch.Id, Message: "depois do timeout"})
+		assert.Equal(t, 1, e.graph.Requests(fakegraph.Messages))
+		assert.Equal(t, "unknown", p.GetProp("wa_status"))
+	})
 	t.Run("131056 pair rate limit", func(t *testing.T) { sendOnce(t, fakegraph.PairRateLimit(), "depois do 131056") })
 
 	t.Run("190 expired token is not retried and admins hear of it", func(t *testing.T) {

@@ -44,35 +44,61 @@ func (o *Outbound) HandleAgentPost(ctx context.Context, post *model.Post) {
 	}
 	if err := o.sendAgentPost(ctx, conv, post); err != nil {
 		o.Ephemeral(post.UserId, post.ChannelId, o.Describe(post.UserId, err))
-		o.setPostDelivery(post.Id, nil, err)
+		var recorded recordedError
+		if !errors.As(err, &recorded) {
+			// Refused before anything reached WhatsApp (window, credits, file, settings).
+			o.markNotSent(post, err)
+		}
 	}
 }
 
 func (o *Outbound) sendAgentPost(ctx context.Context, conv *helpdesk.Conversation, post *model.Post) error {
-	d := Delivery{Kind: KindAgent, AgentID: post.UserId, FreeForm: true}
+	d := agentDelivery(post)
 	if err := o.check(conv, d); err != nil {
 		return err
 	}
+	route, msgs, err := o.buildAgentMessages(ctx, conv, post)
+	if err != nil || len(msgs) == 0 {
+		return err
+	}
+	if balance, err := o.Credits.Balance(); err != nil {
+		return err
+	} else if balance.Balance <= 0 {
+		return helpdesk.ErrNoCredits
+	}
+	if err := o.sendForPost(ctx, route, conv, post, msgs, d); err != nil {
+		return err
+	}
+	o.MarkRead(ctx, conv)
+	return nil
+}
+
+func agentDelivery(post *model.Post) Delivery {
+	return Delivery{Kind: KindAgent, AgentID: post.UserId, FreeForm: true}
+}
+
+// buildAgentMessages converts an agent's post into WhatsApp messages, uploading its files.
+func (o *Outbound) buildAgentMessages(ctx context.Context, conv *helpdesk.Conversation, post *model.Post) (Route, []whatsapp.OutMessage, error) {
 	route, person, err := o.target(conv)
 	if err != nil {
-		return err
+		return Route{}, nil, err
 	}
 	to := recipient(person)
 	text := strings.TrimSpace(format.ToWhatsApp(post.Message))
 	if len([]rune(text)) > whatsapp.MaxTextLength {
-		return errors.Wrapf(whatsapp.ErrInvalidMessage, "the message is longer than WhatsApp's %d characters", whatsapp.MaxTextLength)
+		return Route{}, nil, errors.Wrapf(whatsapp.ErrInvalidMessage, "the message is longer than WhatsApp's %d characters", whatsapp.MaxTextLength)
 	}
 
 	files, err := o.loadFiles(post.FileIds)
 	if err != nil {
-		return err
+		return Route{}, nil, err
 	}
 	var msgs []whatsapp.OutMessage
 	captionUsed := false
 	for i, f := range files {
 		mediaID, err := route.Graph.UploadMedia(ctx, f.info.Name, f.info.MimeType, f.data)
 		if err != nil {
-			return errors.Wrapf(err, "failed to upload %s", f.info.Name)
+			return Route{}, nil, errors.Wrapf(err, "failed to upload %s", f.info.Name)
 		}
 		caption := ""
 		if i == 0 && len(files) == 1 && text != "" && f.kind != whatsapp.OutTypeAudio && f.kind != whatsapp.OutTypeSticker &&
@@ -88,19 +114,12 @@ func (o *Outbound) sendAgentPost(ctx context.Context, conv *helpdesk.Conversatio
 	if text != "" && !captionUsed {
 		msgs = append([]whatsapp.OutMessage{whatsapp.NewOutText(to, text)}, msgs...)
 	}
-	if len(msgs) == 0 {
-		return nil
-	}
 	if replyTo := o.quotedWAMID(post); replyTo != "" {
 		for i := range msgs {
 			msgs[i].ReplyTo = replyTo
 		}
 	}
-	if err := o.sendForPost(ctx, route, conv, post, msgs, d); err != nil {
-		return err
-	}
-	o.MarkRead(ctx, conv)
-	return nil
+	return route, msgs, nil
 }
 
 type outboundFile struct {

@@ -76,6 +76,16 @@ func (in *Inbound) ensureChannel(route Route, conv *helpdesk.Conversation, perso
 	return channel, nil
 }
 
+// Announce posts a conversation's missing queue announcement: the repair job's way to finish the
+// setup of a conversation whose first delivery failed after its channel existed.
+func (in *Inbound) Announce(route Route, conv *helpdesk.Conversation) error {
+	person, err := in.People.Get(conv.PersonID)
+	if err != nil {
+		return err
+	}
+	return in.announce(route, conv, person)
+}
+
 // announce posts the new conversation in the chat group's queue with a signed Attend button.
 func (in *Inbound) announce(route Route, conv *helpdesk.Conversation, person *helpdesk.Person) error {
 	if route.QueueChannelID == "" {

@@ -10,6 +10,7 @@ import (
 	"github.com/mattermost/mattermost/server/public/plugin"
 	"github.com/pkg/errors"
 
+	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/action"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/format"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/helpdesk"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/l10n"
@@ -62,6 +63,12 @@ type Outbound struct {
 	// CredentialsRejected is told when WhatsApp refuses the access token (190 and friends), so
 	// system admins learn it at once rather than from agents.
 	CredentialsRejected func(err *whatsapp.GraphError)
+	// Node names this plugin process in send records; Lease bounds one post's send, after which
+	// another node may mark it; Ready reports a settings problem that stops every send.
+	Node   string
+	Lease  func() time.Duration
+	Ready  func() error
+	Signer action.Signer
 }
 
 // Delivery describes why a message is sent, for the ledger and the checks.
@@ -107,13 +114,20 @@ func (o *Outbound) check(conv *helpdesk.Conversation, d Delivery) error {
 	return nil
 }
 
-// sendOne sends one message with a reserved credit: debited when the Graph API accepts it,
-// released when it refuses.
-func (o *Outbound) sendOne(ctx context.Context, route Route, conv *helpdesk.Conversation, msg whatsapp.OutMessage, d Delivery) (whatsapp.SendResult, error) {
-	if err := o.Credits.Reserve(); err != nil {
+// sendOne sends one message with a held credit: debited when the Graph API accepts it, and
+// when the outcome is unknown (WhatsApp probably has it); returned when it refuses.
+func (o *Outbound) sendOne(ctx context.Context, route Route, conv *helpdesk.Conversation, msg whatsapp.OutMessage, d Delivery, hold string) (whatsapp.SendResult, error) {
+	if err := o.Credits.Reserve(hold, 2*o.lease()); err != nil {
 		return whatsapp.SendResult{}, err
 	}
 	res, err := route.Graph.Send(ctx, msg)
+	if errors.Is(err, whatsapp.ErrUnknownOutcome) {
+		o.count(metrics.SendFailed, StatusUnknown)
+		if _, cerr := o.Credits.Commit(hold, helpdesk.LedgerEntry{ConversationID: conv.ID, AgentID: d.AgentID, Kind: d.Kind, Template: d.Template}); cerr != nil {
+			o.API.LogError("Could not record a debited credit", "error", cerr.Error())
+		}
+		return res, err
+	}
 	if err != nil {
 		reason := "error"
 		if ge, ok := whatsapp.AsGraphError(err); ok {
@@ -123,14 +137,14 @@ func (o *Outbound) sendOne(ctx context.Context, route Route, conv *helpdesk.Conv
 			}
 		}
 		o.count(metrics.SendFailed, reason)
-		if relErr := o.Credits.Release(); relErr != nil {
+		if relErr := o.Credits.Release(hold); relErr != nil {
 			o.API.LogWarn("Could not release a reserved credit", "error", relErr.Error())
 		}
 		return res, err
 	}
 	o.count(metrics.Sent, d.Kind)
 	o.count(metrics.Credits)
-	balance, err := o.Credits.Commit(helpdesk.LedgerEntry{ConversationID: conv.ID, AgentID: d.AgentID, Kind: d.Kind, WAMID: res.MessageID, Template: d.Template})
+	balance, err := o.Credits.Commit(hold, helpdesk.LedgerEntry{ConversationID: conv.ID, AgentID: d.AgentID, Kind: d.Kind, WAMID: res.MessageID, Template: d.Template})
 	if err != nil {
 		o.API.LogError("Could not record a debited credit", "wamid", res.MessageID, "error", err.Error())
 		return res, nil
@@ -209,31 +223,14 @@ func (o *Outbound) deliverPost(ctx context.Context, route Route, conv *helpdesk.
 	return o.sendForPost(ctx, route, conv, created, msgs, d)
 }
 
-// sendForPost sends msgs on behalf of post and records wamids and status on it. The first
-// failure stops the rest and is reported in the post's thread.
+// sendForPost sends msgs on behalf of post under a fresh send record and records wamids and
+// status on it. The first failure stops the rest and is reported in the post's thread.
 func (o *Outbound) sendForPost(ctx context.Context, route Route, conv *helpdesk.Conversation, post *model.Post, msgs []whatsapp.OutMessage, d Delivery) error {
-	var wamids []string
-	var sendErr error
-	for _, msg := range msgs {
-		msg.BizOpaque = BizPostTag + post.Id
-		res, err := o.sendOne(ctx, route, conv, msg, d)
-		if err != nil {
-			sendErr = err
-			break
-		}
-		wamids = append(wamids, res.MessageID)
-		if err := store.SetJSON(o.KV, store.OutboundKey(res.MessageID), post.Id); err != nil {
-			o.API.LogWarn("Could not map a sent message to its post", "wamid", res.MessageID, "error", err.Error())
-		}
+	rec, err := o.claimSend(sendRecord{PostID: post.Id, ChannelID: post.ChannelId, ConversationID: conv.ID, Delivery: d, Messages: msgs}, true)
+	if err != nil {
+		return err
 	}
-	o.setPostDelivery(post.Id, wamids, sendErr)
-	if sendErr != nil && len(wamids) == 0 {
-		return sendErr
-	}
-	if sendErr != nil {
-		o.replyFailure(post, o.describe(o.Texts.ForServer(), sendErr))
-	}
-	return nil
+	return o.runSend(ctx, route, conv, post, rec)
 }
 
 // setPostDelivery records the result of a send on its post.
@@ -265,6 +262,12 @@ func (o *Outbound) describe(l *l10n.Localizer, err error) string {
 		return t(refused.ID, refused.Data)
 	}
 	switch {
+	case errors.Is(err, ErrNotConfigured):
+		return t("outbound.not_configured", map[string]any{"Reason": strings.TrimPrefix(err.Error(), ErrNotConfigured.Error()+": ")})
+	case errors.Is(err, whatsapp.ErrUnknownOutcome):
+		return t("outbound.unknown", nil)
+	case errors.Is(err, errInterrupted):
+		return t("outbound.interrupted", nil)
 	case errors.Is(err, ErrWindowClosed):
 		return t("outbound.window_closed", nil)
 	case errors.Is(err, helpdesk.ErrNoCredits):

@@ -149,7 +149,10 @@ func (o *Outbound) refreshPostDelivery(postID string, wamids []string, failure e
 			updated.AddProp("wa_statuses", statuses)
 		}
 		summary, reason := summarize(statuses)
-		if failure != nil {
+		var ps *postState
+		if errors.As(failure, &ps) {
+			summary, reason = ps.Status, ps.Reason
+		} else if failure != nil {
 			summary, reason = StatusFailed, failure.Error()
 		} else if len(all) == 0 {
 			summary = "not_sent"

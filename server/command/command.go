@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/mattermost/mattermost/server/public/model"
 	"github.com/mattermost/mattermost/server/public/plugin"
@@ -247,7 +248,7 @@ func (c *call) macro(rest []string) *model.CommandResponse {
 			return c.reply(c.t("cmd.macro.usage", nil))
 		}
 		// Keep the text as typed, line breaks included.
-		text := c.args.Command[strings.Index(c.args.Command, rest[1])+len(rest[1]):]
+		text := afterFields(c.args.Command, 4) // "/whatsapp macro add <name>"
 		m, err := c.h.Desk.Macros.Put(rest[1], text, c.args.UserId)
 		if err != nil {
 			return c.fail(err)
@@ -369,4 +370,18 @@ func (c *call) credits(rest []string) *model.CommandResponse {
 		text += "\n⚠️ " + c.t("credits.low", map[string]any{"Balance": b.Balance})
 	}
 	return c.reply(text)
+}
+
+// afterFields returns s after its first n whitespace-separated fields, as typed (line breaks
+// kept), so a macro's text never depends on where its name also occurs in the line.
+func afterFields(s string, n int) string {
+	for range n {
+		s = strings.TrimLeftFunc(s, unicode.IsSpace)
+		end := strings.IndexFunc(s, unicode.IsSpace)
+		if end < 0 {
+			return ""
+		}
+		s = s[end:]
+	}
+	return strings.TrimLeftFunc(s, unicode.IsSpace)
 }

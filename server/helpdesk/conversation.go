@@ -14,6 +14,9 @@ import (
 const (
 	StateWaiting = "waiting"
 	StateActive  = "active"
+	// StateClosing is claimed before anything of a close happens (end message, ticket): of two
+	// clicks exactly one closes, and a close interrupted midway is completed by the repair job.
+	StateClosing = "closing"
 	StateClosed  = "closed"
 )
 
@@ -37,6 +40,14 @@ type Conversation struct {
 	AttendedAt    int64  `json:"attended_at,omitempty"`
 	ClosedAt      int64  `json:"closed_at,omitempty"`
 	LastInboundAt int64  `json:"last_inbound_at,omitempty"`
+	// ClosedBy and ClosingAt record the close claim; EndAttempted is set just before the end
+	// message goes out, so a repaired close never sends it twice.
+	ClosedBy     string `json:"closed_by,omitempty"`
+	ClosingAt    int64  `json:"closing_at,omitempty"`
+	EndAttempted bool   `json:"end_attempted,omitempty"`
+	// SetupPending is set with the channel and cleared once the new conversation's automatic
+	// messages ran, so they still run when the delivery that created it failed.
+	SetupPending bool `json:"setup_pending,omitempty"`
 }
 
 // WindowExpiresAt is when free-form messages stop being allowed (Unix ms), 0 if never opened.
@@ -141,6 +152,7 @@ func (cs *Conversations) AttachChannel(id, channelID string) (*Conversation, boo
 			return false, nil
 		}
 		c.ChannelID, set = channelID, true
+		c.SetupPending = true
 		return true, nil
 	})
 	if err != nil || !set {
@@ -191,21 +203,61 @@ func (cs *Conversations) Attend(id, agentID string) (*Conversation, error) {
 	return c, cs.move(id, StateWaiting, StateActive)
 }
 
-// Close ends a waiting or active conversation; only one concurrent caller gets it.
-func (cs *Conversations) Close(id string) (*Conversation, error) {
+// BeginClose claims the close of a waiting or active conversation; only one concurrent caller
+// gets it, the others are told it is already closed. The conversation stays listed as closing
+// until its ticket is linked.
+func (cs *Conversations) BeginClose(id, userID string) (*Conversation, error) {
 	var from string
 	c, err := cs.Update(id, func(c *Conversation) (bool, error) {
-		if c.State == StateClosed {
+		if c.State == StateClosed || c.State == StateClosing {
 			return false, Refuse(ErrConflict, "error.already_closed")
 		}
 		from = c.State
-		c.State, c.ClosedAt = StateClosed, cs.Now().UnixMilli()
+		c.State, c.ClosedBy, c.ClosingAt = StateClosing, userID, cs.Now().UnixMilli()
 		return true, nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	return c, cs.move(id, from, StateClosed)
+	return c, cs.move(id, from, StateClosing)
+}
+
+// MarkEndAttempted records that the end message is about to be sent.
+func (cs *Conversations) MarkEndAttempted(id string) (*Conversation, error) {
+	return cs.Update(id, func(c *Conversation) (bool, error) {
+		if c.EndAttempted {
+			return false, nil
+		}
+		c.EndAttempted = true
+		return true, nil
+	})
+}
+
+// Close moves a closing conversation to closed (again is a no-op): from now on the customer's
+// next message starts a new conversation.
+func (cs *Conversations) Close(id string) (*Conversation, error) {
+	return cs.Update(id, func(c *Conversation) (bool, error) {
+		switch c.State {
+		case StateClosed:
+			return false, nil
+		case StateClosing:
+			c.State, c.ClosedAt = StateClosed, cs.Now().UnixMilli()
+			return true, nil
+		}
+		return false, errors.Wrapf(ErrConflict, "conversation %s is %s, not closing", id, c.State)
+	})
+}
+
+// ClaimSetup clears SetupPending and reports whether this caller cleared it, so a new
+// conversation's automatic messages run once.
+func (cs *Conversations) ClaimSetup(id string) (bool, error) {
+	won := false
+	_, err := cs.Update(id, func(c *Conversation) (bool, error) {
+		won = c.SetupPending
+		c.SetupPending = false
+		return won, nil
+	})
+	return won, err
 }
 
 // SetStatus records the agent-facing status of a conversation (free text such as "pending").
@@ -219,12 +271,16 @@ func (cs *Conversations) SetStatus(id, status string) (*Conversation, error) {
 	})
 }
 
-// SetTicket links the draft ticket a closed conversation became.
+// SetTicket links the draft ticket a closed conversation became, which completes its close.
 func (cs *Conversations) SetTicket(id, ticketID string) (*Conversation, error) {
-	return cs.Update(id, func(c *Conversation) (bool, error) {
+	c, err := cs.Update(id, func(c *Conversation) (bool, error) {
 		c.TicketID = ticketID
 		return true, nil
 	})
+	if err != nil {
+		return nil, err
+	}
+	return c, cs.move(id, StateClosing, StateClosed)
 }
 
 func (cs *Conversations) move(id, from, to string) error {

@@ -23,12 +23,25 @@ type CreditBalance struct {
 // Low reports whether agents should be warned.
 func (b CreditBalance) Low() bool { return b.Balance < b.LowThreshold }
 
-// counters is the one record every send updates with compare-and-set: Reserved counts sends in
-// flight so that concurrent sends can never overdraw the balance.
+// counters is the one record every send updates with compare-and-set. Holds are the credits of
+// sends in flight (hold id -> expiry, Unix ms), so concurrent sends can never overdraw the balance
+// and a hold whose node died mid-send returns by itself when it expires.
 type counters struct {
-	Added    int `json:"added"`
-	Used     int `json:"used"`
-	Reserved int `json:"reserved"`
+	Added int              `json:"added"`
+	Used  int              `json:"used"`
+	Holds map[string]int64 `json:"holds,omitempty"`
+}
+
+// prune drops expired holds and reports whether any was dropped.
+func (c *counters) prune(now int64) bool {
+	dropped := false
+	for id, until := range c.Holds {
+		if until <= now {
+			delete(c.Holds, id)
+			dropped = true
+		}
+	}
+	return dropped
 }
 
 // LedgerEntry records one debited message: the audit trail behind the balance.
@@ -68,35 +81,42 @@ func (cr *Credits) balance(c counters) CreditBalance {
 	return b
 }
 
-// Reserve holds one credit for a send about to happen, or fails with ErrNoCredits.
-func (cr *Credits) Reserve() error {
+// Reserve holds one credit under holdID for a send about to happen, or fails with ErrNoCredits.
+// The hold lapses after ttl if neither Commit nor Release settles it (its node died).
+func (cr *Credits) Reserve(holdID string, ttl time.Duration) error {
+	now := cr.Now().UnixMilli()
 	_, err := store.UpdateJSON(cr.KV, store.CreditsKey(), func(c *counters, _ bool) (bool, error) {
-		if cr.Granted()+c.Added-c.Used-c.Reserved <= 0 {
+		c.prune(now)
+		if _, held := c.Holds[holdID]; held {
+			return false, nil
+		}
+		if cr.Granted()+c.Added-c.Used-len(c.Holds) <= 0 {
 			return false, ErrNoCredits
 		}
-		c.Reserved++
+		if c.Holds == nil {
+			c.Holds = map[string]int64{}
+		}
+		c.Holds[holdID] = now + ttl.Milliseconds()
 		return true, nil
 	})
 	return err
 }
 
-// Release returns a reserved credit after a send the Graph API refused.
-func (cr *Credits) Release() error {
+// Release returns a held credit: the Graph API refused the send, or it never went out.
+// Releasing a hold that is gone (settled or expired) changes nothing.
+func (cr *Credits) Release(holdID string) error {
 	_, err := store.UpdateJSON(cr.KV, store.CreditsKey(), func(c *counters, _ bool) (bool, error) {
-		if c.Reserved > 0 {
-			c.Reserved--
-		}
-		return true, nil
+		_, held := c.Holds[holdID]
+		delete(c.Holds, holdID)
+		return held, nil
 	})
 	return err
 }
 
-// Commit debits a reserved credit for an accepted message and writes its ledger entry.
-func (cr *Credits) Commit(entry LedgerEntry) (CreditBalance, error) {
+// Commit debits a held credit for an accepted message and writes its ledger entry.
+func (cr *Credits) Commit(holdID string, entry LedgerEntry) (CreditBalance, error) {
 	c, err := store.UpdateJSON(cr.KV, store.CreditsKey(), func(c *counters, _ bool) (bool, error) {
-		if c.Reserved > 0 {
-			c.Reserved--
-		}
+		delete(c.Holds, holdID)
 		c.Used++
 		return true, nil
 	})
@@ -108,6 +128,16 @@ func (cr *Credits) Commit(entry LedgerEntry) (CreditBalance, error) {
 		return CreditBalance{}, err
 	}
 	return cr.balance(c), nil
+}
+
+// Held reports how many credits sends in flight hold now.
+func (cr *Credits) Held() (int, error) {
+	var c counters
+	if _, err := store.GetJSON(cr.KV, store.CreditsKey(), &c); err != nil {
+		return 0, err
+	}
+	c.prune(cr.Now().UnixMilli())
+	return len(c.Holds), nil
 }
 
 // Add grants n more credits (system admins).

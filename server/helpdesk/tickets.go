@@ -54,10 +54,24 @@ type Tickets struct {
 }
 
 // CreateDraft turns a closed conversation into a draft ticket whose Customer and Subject default
-// to the WhatsApp profile name.
+// to the WhatsApp profile name. A conversation has one ticket however often this runs (a close
+// retried or repaired): the first call picks its id, later calls answer that ticket.
 func (ts *Tickets) CreateDraft(conv *Conversation, transcript []TranscriptLine) (*Ticket, error) {
+	id := model.NewId()
+	won, err := store.Insert(ts.KV, store.TicketOfConversationKey(conv.ID), id, 0)
+	if err != nil {
+		return nil, err
+	}
+	if !won {
+		if _, err := store.GetJSON(ts.KV, store.TicketOfConversationKey(conv.ID), &id); err != nil {
+			return nil, err
+		}
+		if t, err := ts.Get(id); !errors.Is(err, ErrNotFound) {
+			return t, err
+		}
+	}
 	t := &Ticket{
-		ID:                 model.NewId(),
+		ID:                 id,
 		ConversationID:     conv.ID,
 		ChannelID:          conv.ChannelID,
 		Status:             TicketDraft,
@@ -68,8 +82,12 @@ func (ts *Tickets) CreateDraft(conv *Conversation, transcript []TranscriptLine) 
 		Transcript:         transcript,
 		CreatedAt:          ts.Now().UnixMilli(),
 	}
-	if err := store.SetJSON(ts.KV, store.TicketKey(t.ID), t); err != nil {
+	created, err := store.Insert(ts.KV, store.TicketKey(t.ID), t, 0)
+	if err != nil {
 		return nil, err
+	}
+	if !created {
+		return ts.Get(t.ID)
 	}
 	return t, store.NewIndex(ts.KV, store.TicketIndexKey(TicketDraft)).Add(t.ID)
 }

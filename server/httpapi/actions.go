@@ -31,6 +31,8 @@ type Handlers struct {
 	Describe  func(userID string, err error) string
 	// SendHSM completes the HSM dialog.
 	SendHSM func(ctx context.Context, userID, convID, template string, values []string) error
+	// SendAgain sends again a post whose outcome is unknown or that was not sent.
+	SendAgain func(ctx context.Context, userID, postID string) error
 }
 
 // ErrForged refuses a request whose context, post or channel does not match what we signed.
@@ -97,6 +99,40 @@ func (h *Handlers) Attend(w http.ResponseWriter, r *http.Request) {
 		text += "\n⚠️ " + h.Describe(req.UserId, n)
 	}
 	h.ephemeral(w, text)
+}
+
+// Resend handles the Resend button the bot adds under a post that is unknown or not_sent. On
+// success the button goes away, so the post cannot be resent twice from it.
+func (h *Handlers) Resend(w http.ResponseWriter, r *http.Request) {
+	req, post, err := h.verified(r)
+	userID := r.Header.Get("Mattermost-User-Id")
+	target := ""
+	if err == nil {
+		target = ctxString(req.Context, "post_id")
+	}
+	if err != nil || post.GetProp(bridge.PropResendFor) != target ||
+		!h.Signer.Valid(ctxString(req.Context, "sig"), "resend", target, post.ChannelId) {
+		w.WriteHeader(http.StatusForbidden)
+		h.ephemeral(w, h.Texts.T(h.Texts.ForUser(userID), "action.forged", nil))
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if err := h.SendAgain(ctx, req.UserId, target); err != nil {
+		h.ephemeral(w, h.Describe(req.UserId, err))
+		return
+	}
+	updated := post.Clone()
+	model.ParseMessageAttachment(updated, []*model.MessageAttachment{{
+		Text: h.Texts.T(h.Texts.ForServer(), "outbound.resent", map[string]any{"User": "@" + h.username(req.UserId)}), Color: "#8A8A8A"}})
+	respond(w, &model.PostActionIntegrationResponse{Update: updated})
+}
+
+func (h *Handlers) username(userID string) string {
+	if u, appErr := h.API.GetUser(userID); appErr == nil {
+		return u.Username
+	}
+	return userID
 }
 
 // Invite handles Accept and Decline in the invitation DM.

@@ -99,3 +99,15 @@ func NodeStatsIndexKey() string { return prefix + "idx/stats" }
 
 // AdminAlertKey throttles an alert to system admins (set with a TTL).
 func AdminAlertKey(kind string) string { return prefix + "alert/" + kind }
+
+// OutboundRecordKey holds the send record of one post: its messages, progress and lease.
+func OutboundRecordKey(postID string) string { return prefix + "outrec/" + postID }
+
+// OutboundSendingIndexKey lists the posts whose send is in flight (leased by a node).
+func OutboundSendingIndexKey() string { return prefix + "idx/outsending" }
+
+// TicketOfConversationKey maps a conversation to its one ticket, so a close retried or repaired
+// never makes a second ticket.
+func TicketOfConversationKey(conversationID string) string {
+	return prefix + "convticket/" + conversationID
+}

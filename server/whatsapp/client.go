@@ -5,9 +5,11 @@ import (
 	"context"
 	"io"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/pkg/errors"
@@ -160,10 +162,12 @@ type apiRequest struct {
 	url         string
 	body        []byte
 	contentType string
-	paced       bool  // counts against MessagesPerSecond
-	idempotent  bool  // safe to retry even after a 2xx with an unreadable body
-	maxBody     int64 // response cap; 0 = maxJSONResponse
-	media       bool  // a file transfer: uses the media HTTP client
+	paced       bool // counts against MessagesPerSecond
+	// idempotent requests may be retried after any transport failure; the others (sends) only
+	// when the request provably was not processed: refused connection, 429, Graph's own error.
+	idempotent bool
+	maxBody    int64 // response cap; 0 = maxJSONResponse
+	media      bool  // a file transfer: uses the media HTTP client
 }
 
 type apiResponse struct {
@@ -224,9 +228,18 @@ func (c *Client) attempt(ctx context.Context, req apiRequest) (*apiResponse, boo
 	}
 	resp, err := client.Do(httpReq)
 	if err != nil {
+		notSent := neverSent(err)
 		if ctx.Err() != nil {
 			// The caller gave up; the per-attempt timeout is not involved.
+			if !req.idempotent && !notSent {
+				return nil, false, errors.Wrapf(ErrUnknownOutcome, "%s %s: %v", req.method, redactURL(req.url), ctx.Err())
+			}
 			return nil, false, errors.Wrapf(ctx.Err(), "%s %s", req.method, redactURL(req.url))
+		}
+		if !req.idempotent && !notSent {
+			// The request may have reached Meta (a timeout after it was written, a connection
+			// reset mid-answer): resending could deliver it twice.
+			return nil, false, errors.Wrapf(ErrUnknownOutcome, "%s %s: %v", req.method, redactURL(req.url), err)
 		}
 		return nil, true, errors.Wrapf(err, "%s %s failed", req.method, redactURL(req.url))
 	}
@@ -251,7 +264,23 @@ func (c *Client) attempt(ctx context.Context, req apiRequest) (*apiResponse, boo
 		return &apiResponse{status: resp.StatusCode, header: resp.Header, body: body}, false, nil
 	}
 	ge := parseGraphError(resp.StatusCode, resp.Header, body)
+	if !req.idempotent && ge.Retryable() && !ge.hasCode && resp.StatusCode != http.StatusTooManyRequests {
+		// A 5xx without Graph's error envelope comes from a proxy or a load balancer, which may
+		// have passed the request on: only Graph's own error proves it was not processed.
+		return nil, false, errors.Wrapf(ErrUnknownOutcome, "%s %s: %v", req.method, redactURL(req.url), ge)
+	}
 	return nil, ge.Retryable(), ge
+}
+
+// neverSent reports transport failures that happen before a request leaves this host
+// (connection refused, DNS failure, dial timeout): retrying those cannot duplicate anything.
+func neverSent(err error) bool {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "dial" {
+		return true
+	}
+	var dns *net.DNSError
+	return errors.As(err, &dns) || errors.Is(err, syscall.ECONNREFUSED)
 }
 
 // backoff returns the wait before attempt+1: BaseBackoff doubled per attempt,

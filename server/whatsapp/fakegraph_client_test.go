@@ -65,17 +65,30 @@ func TestFakeRateLimitedThenDeliveredOnce(t *testing.T) {
 	assert.EqualValues(t, 1, f.sleeps.Load())
 }
 
-func TestFakeTimeoutThenSuccess(t *testing.T) {
+// A send whose answer does not come back in time may have reached the customer: it is never
+// resent by the client, and the caller learns the outcome is unknown.
+func TestFakeTimeoutIsUnknownNotResent(t *testing.T) {
 	f := setup(t, func(c *whatsapp.ClientConfig) { c.HTTPClient = &http.Client{Timeout: 150 * time.Millisecond} })
-	f.fake.FailNext(fakegraph.Messages, 1, fakegraph.Timeout(3*time.Second))
+	f.fake.FailNext(fakegraph.Messages, 1, fakegraph.AcceptThenStall(3*time.Second))
 
 	start := time.Now()
-	res, err := f.client.Send(context.Background(), whatsapp.NewOutText("551187654321", "oi"))
-	require.NoError(t, err)
+	_, err := f.client.Send(context.Background(), whatsapp.NewOutText("551187654321", "oi"))
+	require.ErrorIs(t, err, whatsapp.ErrUnknownOutcome)
+	assert.False(t, whatsapp.IsRetryable(err))
 	assert.Less(t, time.Since(start), 2*time.Second, "the hung attempt was abandoned")
-	require.Len(t, f.fake.Sent(), 1)
-	assert.Equal(t, res.MessageID, f.fake.Sent()[0].WAMID)
+	assert.Len(t, f.fake.Sent(), 1, "Meta took it once; the client did not send it again")
+	assert.Equal(t, 1, f.fake.Requests(fakegraph.Messages))
+
+	// A proxy's 504 without Graph's error envelope does not prove the send was not processed.
+	f.fake.FailNext(fakegraph.Messages, 1, fakegraph.Timeout(0))
+	_, err = f.client.Send(context.Background(), whatsapp.NewOutText("551187654321", "de novo"))
+	require.ErrorIs(t, err, whatsapp.ErrUnknownOutcome)
 	assert.Equal(t, 2, f.fake.Requests(fakegraph.Messages))
+
+	// Marking read is harmless to repeat: it is retried after a timeout.
+	f.fake.FailNext(fakegraph.Messages, 1, fakegraph.Timeout(3*time.Second))
+	require.NoError(t, f.client.MarkRead(context.Background(), "wamid.X"))
+	assert.Equal(t, 4, f.fake.Requests(fakegraph.Messages))
 }
 
 func TestFakeTokenExpiredIsAnAuthError(t *testing.T) {

@@ -309,7 +309,8 @@ func TestSendRetries(t *testing.T) {
 			wantCalls: 3,
 		},
 		{
-			name: "5xx html then success",
+			// A proxy's 502 page does not prove Graph never got the send: not resent.
+			name: "5xx html is an unknown outcome",
 			replies: []func(*recorder){
 				func(r *recorder) {
 					r.replies <- func(w http.ResponseWriter, _ *http.Request) {
@@ -318,9 +319,10 @@ func TestSendRetries(t *testing.T) {
 						_, _ = io.WriteString(w, "<html>bad gateway</html>")
 					}
 				},
-				func(r *recorder) { r.reply(200, sendOK) },
 			},
-			wantCalls: 2,
+			wantErr:   "502",
+			wantCalls: 1,
+			check:     func(t *testing.T, err error) { assert.ErrorIs(t, err, ErrUnknownOutcome) },
 		},
 		{
 			name:      "re-engagement is terminal",

@@ -103,6 +103,10 @@ func (d *Desk) updateQueuePost(conv *helpdesk.Conversation) {
 func (d *Desk) NewConversation(conv *helpdesk.Conversation) {
 	ctx, cancel := noticeCtx()
 	defer cancel()
+	// Once per conversation: the delivery that created it, or the repair job when it failed.
+	if won, err := d.Conversations.ClaimSetup(conv.ID); err != nil || !won {
+		return
+	}
 	d.changed(conv)
 	group, ok := d.Settings().Group(conv.Group)
 	if !ok {

@@ -2,8 +2,10 @@ package workflow
 
 import (
 	"context"
+	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/mattermost/mattermost/server/public/model"
 	"github.com/pkg/errors"
@@ -12,26 +14,44 @@ import (
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/helpdesk"
 )
 
-// Close ends a conversation: the end-of-service message goes out, the conversation is closed
-// (exactly once) and becomes a draft ticket whose Customer and Subject default to the WhatsApp
-// profile name. The customer's next message starts a new conversation.
+// Close ends a conversation: the close is claimed first (closing), so of a double click exactly
+// one sends the end-of-service message and makes the ticket; then the conversation is closed and
+// becomes a draft ticket whose Customer and Subject default to the WhatsApp profile name. The
+// customer's next message starts a new conversation. A close interrupted midway is completed by
+// the repair job.
 func (d *Desk) Close(ctx context.Context, userID, convID string) (*helpdesk.Ticket, []error, error) {
 	conv, err := d.Conversation(userID, convID)
 	if err != nil {
 		return nil, nil, err
 	}
-	if conv.State == helpdesk.StateClosed {
+	if conv.State == helpdesk.StateClosed || conv.State == helpdesk.StateClosing {
 		return nil, nil, helpdesk.Refuse(helpdesk.ErrConflict, "error.already_closed")
 	}
+	if conv, err = d.Conversations.BeginClose(conv.ID, userID); err != nil {
+		return nil, nil, err
+	}
+	return d.completeClose(ctx, conv)
+}
+
+// completeClose runs the steps of a claimed close that are not done yet; each step is safe to
+// run again.
+func (d *Desk) completeClose(ctx context.Context, conv *helpdesk.Conversation) (*helpdesk.Ticket, []error, error) {
+	userID := conv.ClosedBy
 	var notices []error
-	if group, ok := d.Settings().Group(conv.Group); ok && group.EndMessage != "" {
-		text := d.vars(conv, userID).Render(group.EndMessage)
-		if err := d.Outbound.SendNotice(ctx, conv, text, bridge.Delivery{Kind: bridge.KindEnd, AgentID: userID}); err != nil {
-			notices = append(notices, errors.Wrap(err, "end-of-service message not sent"))
+	var err error
+	if !conv.EndAttempted && conv.State == helpdesk.StateClosing {
+		// Recorded before sending: a close completed later never sends a second end message.
+		if conv, err = d.Conversations.MarkEndAttempted(conv.ID); err != nil {
+			return nil, nil, err
+		}
+		if group, ok := d.Settings().Group(conv.Group); ok && group.EndMessage != "" {
+			text := d.vars(conv, userID).Render(group.EndMessage)
+			if err := d.Outbound.SendNotice(ctx, conv, text, bridge.Delivery{Kind: bridge.KindEnd, AgentID: userID}); err != nil {
+				notices = append(notices, errors.Wrap(err, "end-of-service message not sent"))
+			}
 		}
 	}
-	conv, err = d.Conversations.Close(conv.ID)
-	if err != nil {
+	if conv, err = d.Conversations.Close(conv.ID); err != nil {
 		return nil, notices, err
 	}
 	if d.ConversationClosed != nil {
@@ -70,6 +90,59 @@ func (d *Desk) Close(ctx context.Context, userID, convID string) (*helpdesk.Tick
 	return ticket, notices, nil
 }
 
+func (d *Desk) lease() time.Duration {
+	if d.Lease != nil {
+		if l := d.Lease(); l > 0 {
+			return l
+		}
+	}
+	return 2 * time.Minute
+}
+
+// Repair completes what a stopped node left half done: closes that were claimed but have no
+// ticket yet, and new conversations whose queue announcement or automatic messages never ran.
+// It runs from a cluster-wide job; a lease keeps it away from work still in progress.
+func (d *Desk) Repair(ctx context.Context) {
+	stale := d.Now().Add(-d.lease()).UnixMilli()
+	closing, err := d.Conversations.List(helpdesk.StateClosing)
+	if err != nil {
+		d.API.LogWarn("Could not list closing conversations", "error", err.Error())
+	}
+	for _, conv := range closing {
+		if ctx.Err() != nil {
+			return
+		}
+		if conv.TicketID != "" || conv.ClosingAt > stale {
+			continue
+		}
+		if _, _, err := d.completeClose(ctx, conv); err != nil {
+			d.API.LogWarn("Could not complete an interrupted close", "conversation_id", conv.ID, "error", err.Error())
+			continue
+		}
+		d.API.LogInfo("Completed an interrupted close", "conversation_id", conv.ID)
+	}
+	waiting, err := d.Conversations.List(helpdesk.StateWaiting)
+	if err != nil {
+		d.API.LogWarn("Could not list waiting conversations", "error", err.Error())
+	}
+	for _, conv := range waiting {
+		if ctx.Err() != nil {
+			return
+		}
+		if conv.ChannelID == "" || conv.CreatedAt > stale {
+			continue
+		}
+		if conv.QueuePostID == "" && d.Announce != nil {
+			if err := d.Announce(conv); err != nil {
+				d.API.LogWarn("Could not announce a conversation in the queue", "conversation_id", conv.ID, "error", err.Error())
+			}
+		}
+		if conv.SetupPending {
+			d.NewConversation(conv)
+		}
+	}
+}
+
 func (d *Desk) username(userID string) string {
 	if u, appErr := d.API.GetUser(userID); appErr == nil {
 		return "@" + u.Username
@@ -80,7 +153,7 @@ func (d *Desk) username(userID string) string {
 // transcript reads the conversation channel: every message in WhatsApp's order (inbound by its
 // WhatsApp timestamp), with author, time and attachments named. Plugin bookkeeping is left out.
 func (d *Desk) transcript(conv *helpdesk.Conversation) ([]helpdesk.TranscriptLine, error) {
-	var posts []*model.Post
+	var posts []*model.Post // newest first, as the API pages them
 	for page := 0; page < 100; page++ {
 		list, appErr := d.API.GetPostsForChannel(conv.ChannelID, page, 200)
 		if appErr != nil {
@@ -93,9 +166,10 @@ func (d *Desk) transcript(conv *helpdesk.Conversation) ([]helpdesk.TranscriptLin
 			break
 		}
 	}
+	slices.Reverse(posts) // arrival order
 	notePrefix := d.Outbound.NotePrefix()
 	names := map[string]string{}
-	var lines []helpdesk.TranscriptLine
+	var inbound, others []orderedLine
 	for _, p := range posts {
 		if p.IsSystemMessage() || p.DeleteAt != 0 {
 			continue
@@ -134,10 +208,51 @@ func (d *Desk) transcript(conv *helpdesk.Conversation) ([]helpdesk.TranscriptLin
 				line.Attachments = append(line.Attachments, info.Name)
 			}
 		}
-		lines = append(lines, line)
+		if line.Direction == "inbound" {
+			inbound = append(inbound, orderedLine{line: line, arrival: p.CreateAt})
+		} else {
+			others = append(others, orderedLine{line: line, arrival: p.CreateAt})
+		}
 	}
-	sort.SliceStable(lines, func(i, j int) bool { return lines[i].At < lines[j].At })
-	return lines, nil
+	return mergeTranscript(inbound, others), nil
+}
+
+// orderedLine is a transcript line with when its post arrived in Mattermost.
+type orderedLine struct {
+	line    helpdesk.TranscriptLine
+	arrival int64
+}
+
+// mergeTranscript puts a conversation in its real order: the customer's messages among
+// themselves by WhatsApp's timestamp (whole seconds), ties by arrival; merged with everything
+// else (agents' posts, in arrival order) by the second each happened, and within one second by
+// arrival, since WhatsApp's seconds cannot order a message against an agent's millisecond post.
+func mergeTranscript(inbound, others []orderedLine) []helpdesk.TranscriptLine {
+	sec := func(ms int64) int64 { return ms / 1000 }
+	sort.SliceStable(inbound, func(i, j int) bool {
+		a, b := inbound[i], inbound[j]
+		if sec(a.line.At) != sec(b.line.At) {
+			return sec(a.line.At) < sec(b.line.At)
+		}
+		return a.arrival < b.arrival
+	})
+	lines := make([]helpdesk.TranscriptLine, 0, len(inbound)+len(others))
+	i, j := 0, 0
+	for i < len(inbound) || j < len(others) {
+		takeInbound := j == len(others)
+		if i < len(inbound) && j < len(others) {
+			in, o := inbound[i], others[j]
+			takeInbound = sec(in.line.At) < sec(o.arrival) || (sec(in.line.At) == sec(o.arrival) && in.arrival < o.arrival)
+		}
+		if takeInbound {
+			lines = append(lines, inbound[i].line)
+			i++
+		} else {
+			lines = append(lines, others[j].line)
+			j++
+		}
+	}
+	return lines
 }
 
 func (d *Desk) cachedName(cache map[string]string, userID string) string {

@@ -58,6 +58,10 @@ type Desk struct {
 	TicketChanged       func(*helpdesk.Ticket)
 	// ConversationClosed lets every node forget what it cached about the conversation.
 	ConversationClosed func(convID string)
+	// Lease is how long a close or a new conversation's setup may take before the repair job
+	// completes it; Announce posts a conversation's missing queue announcement.
+	Lease    func() time.Duration
+	Announce func(conv *helpdesk.Conversation) error
 }
 
 // ErrForbidden is returned when the user is not an agent of the conversation's chat group.

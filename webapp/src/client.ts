@@ -3,6 +3,7 @@
 // X-Requested-With header, so both are always sent.
 import {PLUGIN_ID} from './manifest';
 import type {
+    ActionAnswer,
     Conversation,
     ConversationState,
     Credits,
@@ -123,7 +124,7 @@ export class Client {
         return asList<Conversation>(await this.request('GET', `conversations?state=${encodeURIComponent(state)}`), 'conversations');
     }
 
-    attend(id: string): Promise<Conversation | undefined> {
+    attend(id: string): Promise<ActionAnswer | undefined> {
         return this.request('POST', `conversations/${encodeURIComponent(id)}/attend`);
     }
 
@@ -131,7 +132,7 @@ export class Client {
         return this.request('POST', `conversations/${encodeURIComponent(id)}/invite`, {user_id: userId});
     }
 
-    close(id: string): Promise<unknown> {
+    close(id: string): Promise<ActionAnswer | undefined> {
         return this.request('POST', `conversations/${encodeURIComponent(id)}/close`);
     }
 

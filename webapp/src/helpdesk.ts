@@ -125,25 +125,31 @@ export class Helpdesk {
 
     /** Attends a conversation; the row moves when the answer or the websocket event arrives. */
     attend = async (id: string): Promise<void> => {
-        const answer = await this.client.attend(id);
-        if (isConversation(answer)) {
-            this.store.dispatch({type: 'conversation', conversation: answer});
-        }
+        this.receiveAnswer(await this.client.attend(id));
     };
 
     close = async (id: string): Promise<void> => {
-        const answer = await this.client.close(id);
-        if (isConversation(answer)) {
-            this.store.dispatch({type: 'conversation', conversation: answer});
-        } else if (answer && typeof answer === 'object') {
-            const wrapped = answer as {conversation?: unknown; ticket?: unknown};
-            if (isConversation(wrapped.conversation)) {
-                this.store.dispatch({type: 'conversation', conversation: wrapped.conversation});
-            }
-            if (isTicket(wrapped.ticket)) {
-                this.store.dispatch({type: 'ticket', ticket: wrapped.ticket});
-            }
+        this.receiveAnswer(await this.client.close(id));
+    };
+
+    /** Applies an attend/close answer ({conversation?, ticket?, notices?}) and shows its notices. */
+    private receiveAnswer(answer: unknown): void {
+        if (!answer || typeof answer !== 'object') {
+            return;
         }
+        const wrapped = answer as {conversation?: unknown; ticket?: unknown; notices?: unknown};
+        if (isConversation(wrapped.conversation)) {
+            this.store.dispatch({type: 'conversation', conversation: wrapped.conversation});
+        }
+        if (isTicket(wrapped.ticket)) {
+            this.store.dispatch({type: 'ticket', ticket: wrapped.ticket});
+        }
+        const notices = Array.isArray(wrapped.notices) ? wrapped.notices.filter((n): n is string => typeof n === 'string' && n !== '') : [];
+        this.store.dispatch({type: 'notices', notices});
+    }
+
+    dismissNotices = (): void => {
+        this.store.dispatch({type: 'notices', notices: []});
     };
 
     /** Records a ticket the API answered with (PATCH / save). */

@@ -13,6 +13,9 @@ export interface State {
     /** True once a full fetch has completed (successfully or not). */
     loaded: boolean;
     error: string | null;
+
+    /** What the server said went wrong around a successful action (e.g. a start message not sent). */
+    notices: string[];
 }
 
 export type Action =
@@ -28,7 +31,8 @@ export type Action =
     | {type: 'conversation'; conversation: Conversation}
     | {type: 'ticket'; ticket: Ticket}
     | {type: 'credits'; credits: Credits}
-    | {type: 'error'; error: string | null};
+    | {type: 'error'; error: string | null}
+    | {type: 'notices'; notices: string[]};
 
 export const initialState = (locale: Locale = 'en'): State => ({
     locale,
@@ -38,6 +42,7 @@ export const initialState = (locale: Locale = 'en'): State => ({
     loading: false,
     loaded: false,
     error: null,
+    notices: [],
 });
 
 export function reducer(state: State, action: Action): State {
@@ -90,6 +95,8 @@ export function reducer(state: State, action: Action): State {
         return {...state, credits: action.credits};
     case 'error':
         return state.error === action.error ? state : {...state, error: action.error};
+    case 'notices':
+        return state.notices.length === 0 && action.notices.length === 0 ? state : {...state, notices: action.notices};
     default:
         return state;
     }

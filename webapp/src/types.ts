@@ -75,6 +75,14 @@ export interface NewPerson {
     email?: string;
 }
 
+/** What POST conversations/{id}/attend and /close answer: the result plus notices, such as a
+ * start or end message that could not be sent. */
+export interface ActionAnswer {
+    conversation?: Conversation;
+    ticket?: Ticket;
+    notices?: string[];
+}
+
 export interface Credits {
     granted: number;
     used: number;

@@ -62,6 +62,7 @@ export interface MockData {
     drafts?: Ticket[];
     credits?: Credits;
     people?: Person[];
+    attendNotices?: string[];
 }
 
 /** A Client whose every call is a spy answering from `data` (never the network). */
@@ -71,8 +72,12 @@ export function mockClient(data: MockData = {}) {
         getConversations: vi.spyOn(client, 'getConversations').mockImplementation(async (state) => (state === 'waiting' ? data.waiting ?? [] : state === 'active' ? data.active ?? [] : [])),
         getTickets: vi.spyOn(client, 'getTickets').mockImplementation(async () => data.drafts ?? []),
         getCredits: vi.spyOn(client, 'getCredits').mockImplementation(async () => data.credits ?? credits()),
-        attend: vi.spyOn(client, 'attend').mockResolvedValue(undefined),
-        close: vi.spyOn(client, 'close').mockResolvedValue(undefined),
+        // The server's real shapes: POST attend answers {conversation, notices}, close {ticket, notices}.
+        attend: vi.spyOn(client, 'attend').mockImplementation(async (id) => {
+            const c = [...(data.waiting ?? []), ...(data.active ?? [])].find((x) => x.id === id);
+            return {conversation: c && {...c, state: 'active' as const, attended_at: Date.now()}, notices: data.attendNotices ?? []};
+        }),
+        close: vi.spyOn(client, 'close').mockImplementation(async () => ({notices: []})),
         updateTicket: vi.spyOn(client, 'updateTicket').mockImplementation(async (id, patch) => ({...(data.drafts ?? []).find((t) => t.id === id)!, subject: patch.subject ?? ''})),
         saveTicket: vi.spyOn(client, 'saveTicket').mockImplementation(async (id) => ({...(data.drafts ?? []).find((t) => t.id === id)!, status: 'saved' as const, saved_at: Date.now()})),
         searchPeople: vi.spyOn(client, 'searchPeople').mockImplementation(async (q) => (data.people ?? []).filter((p) => p.name.toLowerCase().includes(q.toLowerCase()))),

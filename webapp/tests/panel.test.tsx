@@ -86,14 +86,16 @@ describe('panel tabs', () => {
 });
 
 describe('attend', () => {
-    it('calls the API and the row moves to In attendance on the websocket update', async () => {
+    it('calls the API and the row moves to In attendance with its answer', async () => {
         const {spies, helpdesk} = renderPanel({data: {waiting: [waitingMaria]}});
         await userEvent.click(await screen.findByTestId('wa-attend-c1'));
         expect(spies.attend).toHaveBeenCalledWith('c1');
 
-        // Still waiting until the server says otherwise.
-        expect(screen.getByTestId('wa-row-c1')).toBeInTheDocument();
+        // The answer {conversation, notices} already says it is active.
+        await waitFor(() => expect(screen.queryByTestId('wa-row-c1')).toBeNull());
+        expect(screen.queryByTestId('wa-notices')).toBeNull();
 
+        // The websocket update that follows changes nothing more.
         act(() => {
             helpdesk.onConversationEvent(wsEvent(WS_EVENTS.conversationUpdated, 'conversation', {
                 ...waitingMaria,
@@ -108,6 +110,15 @@ describe('attend', () => {
 
         await userEvent.click(screen.getByTestId('wa-tab-active'));
         expect(within(screen.getByTestId('wa-row-c1')).getByText('agent.ana')).toBeInTheDocument();
+    });
+
+    it('shows the notices the attend answer carries, such as a start message not sent', async () => {
+        renderPanel({data: {waiting: [waitingMaria], attendNotices: ['Not sent: there are no credits left.']}});
+        await userEvent.click(await screen.findByTestId('wa-attend-c1'));
+        const notices = await screen.findByTestId('wa-notices');
+        expect(notices).toHaveTextContent('Not sent: there are no credits left.');
+        await userEvent.click(within(notices).getByRole('button', {name: 'Dismiss'}));
+        expect(screen.queryByTestId('wa-notices')).toBeNull();
     });
 
     it('shows the API error inline on the row', async () => {

@@ -24,6 +24,11 @@ type Fault struct {
 	// Body, when set, replaces the Graph envelope with this raw body (an
 	// HTML proxy page, a CDN error…).
 	Body string
+
+	// Accept processes the request normally (a send is recorded: the
+	// customer gets it) and only then holds the answer for Delay, as when
+	// Meta took a message but its answer never made it back in time.
+	Accept bool
 }
 
 // Preset faults (CLOUD_API.md §6).
@@ -67,6 +72,12 @@ func Undeliverable() Fault {
 // Timeout hangs for d, then answers 504 with a non-JSON body as a proxy would.
 func Timeout(d time.Duration) Fault {
 	return Fault{Delay: d, HTTPStatus: http.StatusGatewayTimeout, Body: "upstream request timeout"}
+}
+
+// AcceptThenStall takes the request (a send reaches the customer) and holds
+// its answer for d, so a client with a shorter timeout never learns the outcome.
+func AcceptThenStall(d time.Duration) Fault {
+	return Fault{Accept: true, Delay: d}
 }
 
 // FailNext makes the next n requests to ep fail with f. Queued faults of an

@@ -7,6 +7,7 @@
 package fakegraph
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
@@ -224,7 +225,25 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request, ep Endpoint, nex
 	s.mu.Unlock()
 
 	if f, ok := s.takeFault(ep); ok {
-		s.writeFault(w, r, f)
+		if !f.Accept {
+			s.writeFault(w, r, f)
+			return
+		}
+		// Process for real, but keep the answer until the delay is over.
+		stalled := &stallWriter{header: http.Header{}}
+		next(stalled, r)
+		t := time.NewTimer(f.Delay)
+		defer t.Stop()
+		select {
+		case <-r.Context().Done():
+			return // the client gave up; what it sent was taken all the same
+		case <-t.C:
+		}
+		for k, v := range stalled.header {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(stalled.status)
+		_, _ = w.Write(stalled.body.Bytes())
 		return
 	}
 	if !s.authorized(r) {
@@ -313,4 +332,26 @@ func unixString(ts time.Time) string {
 		ts = time.Now()
 	}
 	return fmt.Sprintf("%d", ts.Unix())
+}
+
+// stallWriter holds an answer that AcceptThenStall delivers late (or never).
+type stallWriter struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (w *stallWriter) Header() http.Header { return w.header }
+
+func (w *stallWriter) WriteHeader(status int) {
+	if w.status == 0 {
+		w.status = status
+	}
+}
+
+func (w *stallWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.body.Write(b)
 }

@@ -51,7 +51,7 @@ function CreditsWarning() {
 export function Panel({initialTab = 'waiting'}: {initialTab?: TabKey}) {
     const t = useT();
     const helpdesk = useHelpdesk();
-    const {conversations, tickets, error, loading} = usePluginState();
+    const {conversations, tickets, error, notices, loading} = usePluginState();
     const [tab, setTab] = useState<TabKey>(initialTab);
     const tabRefs = useRef<Record<TabKey, HTMLButtonElement | null>>({waiting: null, active: null, drafts: null});
 
@@ -117,6 +117,22 @@ export function Panel({initialTab = 'waiting'}: {initialTab?: TabKey}) {
                         type='button'
                         className='wahd-link-button'
                         onClick={() => helpdesk.setError(null)}
+                    >{t('common.dismiss')}</button>
+                </div>
+            )}
+            {notices.length > 0 && (
+                <div
+                    className='wahd-banner wahd-banner--warning'
+                    role='status'
+                    data-testid='wa-notices'
+                >
+                    <ul className='wahd-notices'>
+                        {notices.map((n) => <li key={n}>{`⚠️ ${n}`}</li>)}
+                    </ul>
+                    <button
+                        type='button'
+                        className='wahd-link-button'
+                        onClick={() => helpdesk.dismissNotices()}
                     >{t('common.dismiss')}</button>
                 </div>
             )}

@@ -24,6 +24,7 @@ export const CSS = `
 .wahd-icon-button:hover { background: ${hover}; }
 .wahd-banner { margin: 8px 12px 0; padding: 8px 10px; border-radius: 4px; font-size: 12px; display: flex; gap: 8px; align-items: flex-start; }
 .wahd-banner > span { flex: 1 1 auto; }
+.wahd-notices { flex: 1 1 auto; margin: 0; padding-left: 16px; }
 .wahd-banner--warning { background: rgba(255, 188, 31, 0.16); border: 1px solid ${awayColor}; }
 .wahd-banner--error { background: rgba(210, 75, 78, 0.1); border: 1px solid ${errorColor}; color: ${errorColor}; }
 .wahd-tabs { display: flex; flex-wrap: wrap; gap: 2px; padding: 8px 12px 0; border-bottom: 1px solid ${border}; }
