@@ -317,8 +317,8 @@ func (p *Plugin) graphClientLocked(cfg *configuration, phoneNumberID string) *wh
 		AccessToken:     cfg.AccessToken,
 		PhoneNumberID:   phoneNumberID,
 		WABAID:          cfg.BusinessAccountID,
-		HTTPClient:      &http.Client{Timeout: time.Duration(cfg.GraphAPITimeoutSeconds) * time.Second},
-		MediaHTTPClient: &http.Client{Timeout: mediaTimeoutFactor * time.Duration(cfg.GraphAPITimeoutSeconds) * time.Second},
+		HTTPClient:      &http.Client{Timeout: time.Duration(cfg.GraphAPITimeoutSeconds) * time.Second, Transport: p.stats.Transport(nil)},
+		MediaHTTPClient: &http.Client{Timeout: mediaTimeoutFactor * time.Duration(cfg.GraphAPITimeoutSeconds) * time.Second, Transport: p.stats.Transport(nil)},
 		MaxAttempts:     4,
 		BaseBackoff:     200 * time.Millisecond,
 		// Above the ~6 s Meta suggests between messages to one customer (131056).
