@@ -30,8 +30,6 @@ import (
 var errUnknownNumber = errors.New("no chat group serves this phone number")
 
 const (
-	// manifestID is the plugin id of plugin.json.
-	manifestID = "whatsapp-helpdesk"
 	// webhookConcurrency bounds webhook work in flight; beyond it Meta gets 503 and retries.
 	webhookConcurrency   = 64
 	mediaRetryInterval   = time.Minute
@@ -103,7 +101,7 @@ func (p *Plugin) OnActivate() (err error) {
 		return err
 	}
 
-	p.stats = metrics.New(p.kv, model.NewId())
+	p.stats = metrics.New(p.kv, model.NewId(), manifestVersion)
 	p.wire(botID, signingKey)
 	if err := p.API.RegisterCommand(command.Definition()); err != nil {
 		return errors.Wrap(err, "failed to register /whatsapp")

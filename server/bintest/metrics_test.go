@@ -41,6 +41,7 @@ func TestMetricsEndpointCountsTraffic(t *testing.T) {
 	e := newEnv(t, 1)
 	before := e.scrape(0)
 	assert.Zero(t, before[`whatsapp_helpdesk_webhook_messages_received_total{reason="text"}`])
+	assert.Equal(t, 1.0, before[`whatsapp_helpdesk_build_info{version="`+e.c.Manifest.Version+`"}`])
 
 	body := e.graph.InboundText(maria, "Maria", "wamid.m1", "oi", time.Now())
 	e.deliver(0, body)

@@ -37,9 +37,9 @@ type Counters struct {
 	Node string
 }
 
-// New returns empty counters for node.
-func New(kv store.KV, node string) *Counters {
-	return &Counters{prom: newRegistry(), KV: kv, Node: node}
+// New returns empty counters for node, running the given plugin version.
+func New(kv store.KV, node, version string) *Counters {
+	return &Counters{prom: newRegistry(version), KV: kv, Node: node}
 }
 
 // Inc adds one to name (with an optional reason).

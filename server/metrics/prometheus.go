@@ -34,8 +34,14 @@ type registry struct {
 	graph    *prometheus.HistogramVec
 }
 
-func newRegistry() *registry {
+func newRegistry(version string) *registry {
 	r := &registry{reg: prometheus.NewRegistry(), counters: map[string]*prometheus.CounterVec{}}
+	info := prometheus.NewGauge(prometheus.GaugeOpts{
+		Namespace: namespace, Name: "build_info", Help: "The running plugin version.",
+		ConstLabels: prometheus.Labels{"version": version},
+	})
+	info.Set(1)
+	r.reg.MustRegister(info)
 	r.webhook = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Namespace: namespace,
 		Name:      "webhook_duration_seconds",
