@@ -75,7 +75,7 @@ go-test: chromium
 		$(GO) test $(GO_TEST_FLAGS) -count=1 ./...
 
 webapp-test: webapp/node_modules/.package-lock.json
-	cd webapp && $(NPM) run check-types && $(NPM) test
+	cd webapp && $(NPM) run check-types && $(NPM) run lint && $(NPM) test
 
 ## bench: ingest and outbound benchmarks through the real plugin RPC, with ratios to the floor.
 ## The plugin is built without the race detector here, as it would run in production.
