@@ -13,14 +13,18 @@ GOLANGCI_LINT := $(GOBIN)/golangci-lint
 LDFLAGS := -s -w
 export CGO_ENABLED ?= 0
 
-.PHONY: all dist server webapp bundle test check-style lint chromium go-test webapp-test bench fuzz clean
+.PHONY: all dist manifest server webapp bundle deploy test check-style lint chromium go-test webapp-test bench fuzz clean
 
 all: test dist
 
 ## dist: the installable bundle dist/whatsapp-helpdesk-<version>.tar.gz
-dist: server webapp bundle
+dist: manifest server webapp bundle
 
-server:
+## manifest: write plugin.json's id and version into server/manifest.go and webapp/src/manifest.ts
+manifest:
+	$(GO) run ./build/manifest
+
+server: manifest
 	cd server && GOOS=linux GOARCH=amd64 $(GO) build -trimpath -ldflags="$(LDFLAGS)" -o dist/plugin-linux-amd64 .
 	cd server && GOOS=linux GOARCH=arm64 $(GO) build -trimpath -ldflags="$(LDFLAGS)" -o dist/plugin-linux-arm64 .
 
@@ -28,7 +32,7 @@ webapp/node_modules/.package-lock.json: webapp/package-lock.json webapp/package.
 	cd webapp && $(NPM) ci --no-audit --no-fund
 	@touch $@
 
-webapp: webapp/node_modules/.package-lock.json
+webapp: manifest webapp/node_modules/.package-lock.json
 	cd webapp && $(NPM) run build
 
 bundle:
@@ -40,6 +44,11 @@ bundle:
 	cp webapp/dist/main.js dist/$(PLUGIN_ID)/webapp/dist/
 	tar -C dist -czf $(BUNDLE) $(PLUGIN_ID)
 	@echo "bundle: $(BUNDLE)"
+
+## deploy: upload and enable the bundle on a running server (MM_SERVICESETTINGS_SITEURL, and
+## MM_ADMIN_TOKEN or MM_ADMIN_USERNAME + MM_ADMIN_PASSWORD)
+deploy: dist
+	$(GO) run ./build/deploy $(PLUGIN_ID) $(BUNDLE)
 
 ## test: lint, Go tests (unit, binary-level through the real plugin RPC, bundle check), webapp tests
 test: dist check-style go-test webapp-test
@@ -66,7 +75,7 @@ go-test: chromium
 		$(GO) test $(GO_TEST_FLAGS) -count=1 ./...
 
 webapp-test: webapp/node_modules/.package-lock.json
-	cd webapp && $(NPM) run check-types && $(NPM) test
+	cd webapp && $(NPM) run check-types && $(NPM) run lint && $(NPM) test
 
 ## bench: ingest and outbound benchmarks through the real plugin RPC, with ratios to the floor.
 ## The plugin is built without the race detector here, as it would run in production.

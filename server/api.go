@@ -2,8 +2,10 @@ package main
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/gorilla/mux"
+	"github.com/mattermost/mattermost/server/public/plugin"
 
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/httpapi"
 )
@@ -13,7 +15,7 @@ import (
 func (p *Plugin) newRouter() *mux.Router {
 	r := mux.NewRouter()
 	r.HandleFunc("/webhook", p.handleWebhookVerify).Methods(http.MethodGet)
-	r.HandleFunc("/webhook", p.handleWebhook).Methods(http.MethodPost)
+	r.Handle("/webhook", p.timed(http.HandlerFunc(p.handleWebhook))).Methods(http.MethodPost)
 
 	api := &httpapi.API{PluginAPI: p.API, Desk: p.desk, Views: p.views, Describe: p.outbound.Describe, TicketChanged: p.publishTicket}
 	api.Register(r.PathPrefix("/api/v1").Subrouter())
@@ -32,4 +34,30 @@ func (p *Plugin) newRouter() *mux.Router {
 		httpapi.WriteError(w, http.StatusNotFound, "not found")
 	})
 	return r
+}
+
+// ServeMetrics answers the server's metrics listener at /plugins/whatsapp-helpdesk/metrics with
+// this node's counters and latency histograms in Prometheus' text format.
+func (p *Plugin) ServeMetrics(_ *plugin.Context, w http.ResponseWriter, r *http.Request) {
+	p.stats.Handler().ServeHTTP(w, r)
+}
+
+// timed records how long each webhook request took and what it was answered.
+func (p *Plugin) timed(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(sw, r)
+		p.stats.ObserveWebhook(sw.status, time.Since(start))
+	})
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.status = code
+	w.ResponseWriter.WriteHeader(code)
 }

@@ -30,8 +30,6 @@ import (
 var errUnknownNumber = errors.New("no chat group serves this phone number")
 
 const (
-	// manifestID is the plugin id of plugin.json.
-	manifestID = "whatsapp-helpdesk"
 	// webhookConcurrency bounds webhook work in flight; beyond it Meta gets 503 and retries.
 	webhookConcurrency   = 64
 	mediaRetryInterval   = time.Minute
@@ -106,7 +104,7 @@ func (p *Plugin) OnActivate() (err error) {
 	}
 
 	p.nodeID = model.NewId()
-	p.stats = metrics.New(p.kv, p.nodeID)
+	p.stats = metrics.New(p.kv, p.nodeID, manifestVersion)
 	p.wire(botID, signingKey)
 	if err := p.API.RegisterCommand(command.Definition()); err != nil {
 		return errors.Wrap(err, "failed to register /whatsapp")
@@ -353,8 +351,8 @@ func (p *Plugin) graphClientLocked(cfg *configuration, phoneNumberID string) *wh
 		AccessToken:     cfg.AccessToken,
 		PhoneNumberID:   phoneNumberID,
 		WABAID:          cfg.BusinessAccountID,
-		HTTPClient:      &http.Client{Timeout: time.Duration(cfg.GraphAPITimeoutSeconds) * time.Second},
-		MediaHTTPClient: &http.Client{Timeout: mediaTimeoutFactor * time.Duration(cfg.GraphAPITimeoutSeconds) * time.Second},
+		HTTPClient:      &http.Client{Timeout: time.Duration(cfg.GraphAPITimeoutSeconds) * time.Second, Transport: p.stats.Transport(nil)},
+		MediaHTTPClient: &http.Client{Timeout: mediaTimeoutFactor * time.Duration(cfg.GraphAPITimeoutSeconds) * time.Second, Transport: p.stats.Transport(nil)},
 		MaxAttempts:     4,
 		BaseBackoff:     200 * time.Millisecond,
 		// Above the ~6 s Meta suggests between messages to one customer (131056).

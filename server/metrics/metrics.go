@@ -9,6 +9,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
+
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/store"
 )
 
@@ -24,17 +27,19 @@ const (
 	Credits    = "credits_debited"
 )
 
-// Counters holds this node's counts since it started and publishes them for the others.
+// Counters holds this node's counts since it started and publishes them for the others. The
+// Prometheus counters are the only tally: /whatsapp stats and the metrics endpoint read the same
+// numbers.
 type Counters struct {
-	mu     sync.Mutex
-	counts map[string]int64
-	KV     store.KV
-	Node   string
+	mu   sync.Mutex
+	prom *registry
+	KV   store.KV
+	Node string
 }
 
-// New returns empty counters for node.
-func New(kv store.KV, node string) *Counters {
-	return &Counters{counts: map[string]int64{}, KV: kv, Node: node}
+// New returns empty counters for node, running the given plugin version.
+func New(kv store.KV, node, version string) *Counters {
+	return &Counters{prom: newRegistry(version), KV: kv, Node: node}
 }
 
 // Inc adds one to name (with an optional reason).
@@ -42,21 +47,37 @@ func (c *Counters) Inc(name string, reason ...string) {
 	if c == nil {
 		return
 	}
-	key := name
-	if len(reason) > 0 && reason[0] != "" {
-		key += ":" + reason[0]
+	label := ""
+	if len(reason) > 0 {
+		label = reason[0]
 	}
 	c.mu.Lock()
-	c.counts[key]++
+	v := c.prom.counter(name)
 	c.mu.Unlock()
+	v.WithLabelValues(label).Inc()
 }
 
+// snapshot reads this node's counters back from Prometheus as "name" or "name:reason" keys.
 func (c *Counters) snapshot() map[string]int64 {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	out := make(map[string]int64, len(c.counts))
-	for k, v := range c.counts {
-		out[k] = v
+	out := map[string]int64{}
+	for name, vec := range c.prom.counters {
+		ch := make(chan prometheus.Metric, 64)
+		go func() { vec.Collect(ch); close(ch) }()
+		for m := range ch {
+			var pb dto.Metric
+			if err := m.Write(&pb); err != nil {
+				continue
+			}
+			key := name
+			for _, l := range pb.GetLabel() {
+				if l.GetName() == "reason" && l.GetValue() != "" {
+					key += ":" + l.GetValue()
+				}
+			}
+			out[key] = int64(pb.GetCounter().GetValue())
+		}
 	}
 	return out
 }

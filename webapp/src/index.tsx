@@ -10,7 +10,8 @@ import {ensureStyles} from './components/styles';
 import {HelpdeskProvider} from './context';
 import {Helpdesk} from './helpdesk';
 import {normalizeLocale, registryTranslations, translate, type MessageKey} from './i18n';
-import {PLUGIN_ID, POST_TYPES, WS_EVENTS} from './manifest';
+import {POST_TYPES, WS_EVENTS} from './contract';
+import {PLUGIN_ID} from './manifest';
 import {hostLocale, hostSiteSubpath, type HostStore, type MattermostPlugin, type PluginRegistry} from './mattermost';
 import {PluginStore, initialState} from './store';
 

@@ -3,7 +3,7 @@ import userEvent from '@testing-library/user-event';
 import {describe, expect, it} from 'vitest';
 
 import {ApiError} from '../src/client';
-import {WS_EVENTS} from '../src/manifest';
+import {WS_EVENTS} from '../src/contract';
 
 import {renderPanel, ticket, wsEvent, type MockData} from './helpers';
 

@@ -3,7 +3,7 @@ import userEvent from '@testing-library/user-event';
 import {describe, expect, it, vi} from 'vitest';
 
 import {ApiError} from '../src/client';
-import {WS_EVENTS} from '../src/manifest';
+import {WS_EVENTS} from '../src/contract';
 
 import {NOW, conversation, credits, renderPanel, ticket, wsEvent} from './helpers';
 

@@ -5,7 +5,7 @@ import React, {useSyncExternalStore} from 'react';
 import {useT} from '../context';
 import {formatPhone} from '../format';
 import {hostPost, type HostStore, type HostPost, type PostMessageAttachmentProps, type PostTypeComponentProps} from '../mattermost';
-import {POST_TYPES} from '../manifest';
+import {POST_TYPES} from '../contract';
 
 import {ChatGlyph} from './icons';
 
