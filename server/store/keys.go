@@ -99,3 +99,11 @@ func NodeStatsIndexKey() string { return prefix + "idx/stats" }
 
 // AdminAlertKey throttles an alert to system admins (set with a TTL).
 func AdminAlertKey(kind string) string { return prefix + "alert/" + kind }
+
+// IndexHeadKey, IndexChunkKey and IndexEntryKey hold a chunked index (store.Index): its head,
+// its chunks of ids, and each id's slot.
+func IndexHeadKey(index string) string { return index + "/h" }
+
+func IndexChunkKey(index string, n int64) string { return index + "/c/" + strconv.FormatInt(n, 10) }
+
+func IndexEntryKey(index, id string) string { return index + "/e/" + shortID(id) }
