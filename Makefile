@@ -85,6 +85,7 @@ bench:
 	$(BENCH) 'BenchmarkInboundTextConcurrent$$' -benchtime 20000x
 	$(BENCH) 'BenchmarkOutboundPaced$$' -benchtime 200x
 	$(BENCH) 'BenchmarkInboundMemory$$' -benchtime 100000x
+	$(GO) test -run '^$$' -count=1 ./server/store/ -bench 'BenchmarkIndexWrite$$' -benchtime 2000x
 
 clean:
 	rm -rf dist server/dist webapp/dist webapp/node_modules

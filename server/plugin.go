@@ -103,6 +103,9 @@ func (p *Plugin) OnActivate() (err error) {
 		return err
 	}
 
+	if err := p.migrateIndexes(); err != nil {
+		return err
+	}
 	p.nodeID = model.NewId()
 	p.stats = metrics.New(p.kv, p.nodeID, manifestVersion)
 	p.wire(botID, signingKey)
@@ -133,6 +136,22 @@ func (p *Plugin) OnActivate() (err error) {
 	}
 
 	p.setupRoutes()
+	return nil
+}
+
+// migrateIndexes converts the single-value lists of earlier versions to chunked indexes (one read
+// each once done); every node may run it at once.
+func (p *Plugin) migrateIndexes() error {
+	for _, key := range []string{
+		store.ConversationIndexKey(helpdesk.StateWaiting), store.ConversationIndexKey(helpdesk.StateActive),
+		store.ConversationIndexKey(helpdesk.StateClosed), store.TicketIndexKey(helpdesk.TicketDraft),
+		store.TicketIndexKey(helpdesk.TicketSaved), store.PeopleIndexKey(), store.MediaRetryIndexKey(),
+		store.NodeStatsIndexKey(),
+	} {
+		if err := store.NewIndex(p.kv, key).Migrate(); err != nil {
+			return errors.Wrapf(err, "failed to migrate the list %s", key)
+		}
+	}
 	return nil
 }
 

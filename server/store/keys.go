@@ -111,3 +111,11 @@ func OutboundSendingIndexKey() string { return prefix + "idx/outsending" }
 func TicketOfConversationKey(conversationID string) string {
 	return prefix + "convticket/" + conversationID
 }
+
+// IndexHeadKey, IndexChunkKey and IndexEntryKey hold a chunked index (store.Index): its head,
+// its chunks of ids, and each id's slot.
+func IndexHeadKey(index string) string { return index + "/h" }
+
+func IndexChunkKey(index string, n int64) string { return index + "/c/" + strconv.FormatInt(n, 10) }
+
+func IndexEntryKey(index, id string) string { return index + "/e/" + shortID(id) }
