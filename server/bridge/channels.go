@@ -100,10 +100,7 @@ func (in *Inbound) announce(route Route, conv *helpdesk.Conversation, person *he
 			Style: "primary",
 			Integration: &model.PostActionIntegration{
 				URL: AttendPath,
-				Context: map[string]any{
-					"conversation_id": conv.ID,
-					"sig":             in.Signer.Sign("attend", conv.ID, route.QueueChannelID),
-				},
+				Context: map[string]any{"conversation_id": conv.ID},
 			},
 		}},
 	}
@@ -117,6 +114,13 @@ func (in *Inbound) announce(route Route, conv *helpdesk.Conversation, person *he
 	created, appErr := in.API.CreatePost(post)
 	if appErr != nil {
 		return errors.Wrap(appErr, "failed to post in the queue")
+	}
+	// The Attend signature covers the post's id, known only now, so it works on this post alone.
+	signed := created.Clone()
+	attachment.Actions[0].Integration.Context["sig"] = in.Signer.Sign("attend", conv.ID, route.QueueChannelID, created.Id)
+	model.ParseMessageAttachment(signed, []*model.MessageAttachment{attachment})
+	if _, appErr := in.API.UpdatePost(signed); appErr != nil {
+		return errors.Wrap(appErr, "failed to sign the queue announcement")
 	}
 	_, err := in.Conversations.Update(conv.ID, func(c *helpdesk.Conversation) (bool, error) {
 		c.QueuePostID = created.Id

@@ -4,6 +4,7 @@ package bridge
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -107,6 +108,12 @@ func (in *Inbound) customerFor(route Route, contact whatsapp.Contact, waID strin
 	person, err := in.People.FromContact(waID, contact.UserID, contact.Profile.Name)
 	if err != nil {
 		return nil, nil, false, errors.Wrap(err, "failed to resolve the customer")
+	}
+	if !slices.Contains(person.Groups, route.Group.Name) {
+		// Agents see the people of their chat groups: this one now wrote to this group.
+		if person, err = in.People.JoinGroups(person.ID, route.Group.Name); err != nil {
+			return nil, nil, false, errors.Wrap(err, "failed to record the customer's chat group")
+		}
 	}
 	conv, isNew, err := in.conversationFor(route, person)
 	if err != nil {

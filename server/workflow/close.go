@@ -16,7 +16,7 @@ import (
 // (exactly once) and becomes a draft ticket whose Customer and Subject default to the WhatsApp
 // profile name. The customer's next message starts a new conversation.
 func (d *Desk) Close(ctx context.Context, userID, convID string) (*helpdesk.Ticket, []error, error) {
-	conv, err := d.Conversation(userID, convID)
+	conv, err := d.Handled(userID, convID)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -158,7 +158,7 @@ func (d *Desk) SetStatus(userID, convID, status string) (*helpdesk.Conversation,
 	if status == "" || len(status) > 64 {
 		return nil, helpdesk.Refuse(helpdesk.ErrInvalid, "error.status_length")
 	}
-	if _, err := d.Conversation(userID, convID); err != nil {
+	if _, err := d.Handled(userID, convID); err != nil {
 		return nil, err
 	}
 	conv, err := d.Conversations.SetStatus(convID, status)
