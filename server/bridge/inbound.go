@@ -123,6 +123,9 @@ func (in *Inbound) customerFor(route Route, contact whatsapp.Contact, waID strin
 	return person, conv, isNew, nil
 }
 
+// CustomerPrefix starts an inbound post with the customer's name, made inert.
+func CustomerPrefix(name string) string { return "**" + format.Inert(name) + ":** " }
+
 // HandleMessage processes one inbound message exactly once. A nil error means the message is
 // durably in Mattermost (or was a duplicate); an error means Meta must deliver it again.
 func (in *Inbound) HandleMessage(ctx context.Context, route Route, contact whatsapp.Contact, msg *whatsapp.Message) error {
@@ -219,11 +222,15 @@ func (in *Inbound) process(ctx context.Context, route Route, contact whatsapp.Co
 		UserId:    in.BotUserID,
 		ChannelId: conv.ChannelID,
 		Type:      InboundPostType,
-		Message:   "**" + person.Name + ":** " + in.renderInbound(l, person.Name, msg),
+		Message:   CustomerPrefix(person.Name) + in.renderInbound(l, person.Name, msg),
 	}
 	if msg.Type == "reaction" && msg.Reaction != nil {
-		post.Message = "**" + person.Name + ":** " + in.Texts.T(l, "inbound.reaction", map[string]any{"Emoji": msg.Reaction.Emoji})
+		post.Message = CustomerPrefix(person.Name) + in.Texts.T(l, "inbound.reaction", map[string]any{"Emoji": format.Inert(msg.Reaction.Emoji)})
 	}
+	// Defence in depth for customer text: no link previews or remote images, no highlights.
+	post.AddProp(model.PostPropsUnsafeLinks, "true")
+	post.AddProp(model.PostPropsMentionHighlightDisabled, true)
+	post.AddProp(model.PostPropsGroupHighlightDisabled, true)
 	post.AddProp(PropOrigin, OriginWhatsApp)
 	post.AddProp(PropDirection, "inbound")
 	post.AddProp(PropWAMID, msg.ID)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/action"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/bridge"
+	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/format"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/l10n"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/workflow"
 )
@@ -92,7 +93,7 @@ func (h *Handlers) Attend(w http.ResponseWriter, r *http.Request) {
 		h.ephemeral(w, h.Describe(req.UserId, err))
 		return
 	}
-	text := h.Texts.T(h.Texts.ForUser(req.UserId), "cmd.attend.done", map[string]any{"Customer": conv.CustomerName, "Channel": "~" + bridge.ChannelName(conv.ID)})
+	text := h.Texts.T(h.Texts.ForUser(req.UserId), "cmd.attend.done", map[string]any{"Customer": format.Inert(conv.CustomerName), "Channel": "~" + bridge.ChannelName(conv.ID)})
 	for _, n := range notices {
 		text += "\n⚠️ " + h.Describe(req.UserId, n)
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/pkg/errors"
 
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/bridge"
+	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/format"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/helpdesk"
 )
 
@@ -115,7 +116,7 @@ func (d *Desk) transcript(conv *helpdesk.Conversation) ([]helpdesk.TranscriptLin
 			} else if ts, ok := p.GetProp("wa_timestamp").(int64); ok && ts > 0 {
 				line.At = ts
 			}
-			line.Text = strings.TrimPrefix(line.Text, "**"+line.Author+":** ")
+			line.Text = format.Unescape(strings.TrimPrefix(line.Text, bridge.CustomerPrefix(line.Author)))
 		case p.UserId == d.BotUserID:
 			line.Direction = "outbound"
 			line.Author = "WhatsApp Helpdesk"

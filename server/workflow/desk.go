@@ -15,6 +15,7 @@ import (
 
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/action"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/bridge"
+	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/format"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/helpdesk"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/l10n"
 )
@@ -223,6 +224,9 @@ func (d *Desk) vars(conv *helpdesk.Conversation, agentID string) helpdesk.MacroV
 	if p, err := d.People.Get(conv.PersonID); err == nil {
 		v.CustomerName = p.Name
 	}
+	// The text is also posted in the channel: a name like "@all" must notify nobody there (the
+	// zero-width space it gets is invisible on WhatsApp).
+	v.CustomerName = format.NeutralizeMentions(v.CustomerName)
 	if agentID != "" {
 		if u, appErr := d.API.GetUser(agentID); appErr == nil {
 			v.AgentName = displayName(u)

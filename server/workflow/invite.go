@@ -9,6 +9,7 @@ import (
 	"github.com/pkg/errors"
 
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/bridge"
+	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/format"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/helpdesk"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/store"
 )
@@ -80,7 +81,7 @@ func (d *Desk) Invite(inviterID, convID, inviteeID string) error {
 	l := d.Texts.ForUser(inviteeID)
 	sig := d.Signer.Sign("invite", inv.ID, conv.ID, inviteeID, dm.Id)
 	ctx := map[string]any{"invite_id": inv.ID, "conversation_id": conv.ID, "invitee_id": inviteeID, "sig": sig}
-	text := d.Texts.T(l, "invite.dm", map[string]any{"Inviter": d.username(inviterID), "Customer": conv.CustomerName})
+	text := d.Texts.T(l, "invite.dm", map[string]any{"Inviter": d.username(inviterID), "Customer": format.Inert(conv.CustomerName)})
 	post := &model.Post{UserId: d.BotUserID, ChannelId: dm.Id}
 	post.AddProp(bridge.PropOrigin, bridge.OriginWhatsApp)
 	post.AddProp(bridge.PropConversation, conv.ID)
