@@ -19,7 +19,7 @@ import (
 func mentionsIn(text string) []string {
 	var out []string
 	for _, word := range strings.FieldsFunc(text, func(c rune) bool {
-		return !(c == ':' || c == '.' || c == '-' || c == '_' || c == '@' || unicode.IsLetter(c) || unicode.IsNumber(c))
+		return c != ':' && c != '.' && c != '-' && c != '_' && c != '@' && !unicode.IsLetter(c) && !unicode.IsNumber(c)
 	}) {
 		for _, p := range append([]string{word}, strings.FieldsFunc(word, func(c rune) bool { return c == '.' || c == '-' || c == ':' })...) {
 			if len(p) > 1 && p[0] == '@' {

@@ -78,7 +78,7 @@ func assertSafe(t testing.TB, md string) {
 func mentionWords(text string) []string {
 	var out []string
 	for _, word := range strings.FieldsFunc(text, func(c rune) bool {
-		return !(c == ':' || c == '.' || c == '-' || c == '_' || c == '@' || unicode.IsLetter(c) || unicode.IsNumber(c))
+		return c != ':' && c != '.' && c != '-' && c != '_' && c != '@' && !unicode.IsLetter(c) && !unicode.IsNumber(c)
 	}) {
 		parts := append([]string{word}, strings.FieldsFunc(word, func(c rune) bool { return c == '.' || c == '-' || c == ':' })...)
 		for _, p := range parts {

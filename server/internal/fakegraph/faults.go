@@ -24,6 +24,10 @@ type Fault struct {
 	// Body, when set, replaces the Graph envelope with this raw body (an
 	// HTML proxy page, a CDN error…).
 	Body string
+
+	// Pass lets the request through untouched: queued before a fault, it makes
+	// a later request fail (the second page of a listing, say).
+	Pass bool
 }
 
 // Preset faults (CLOUD_API.md §6).
