@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -15,16 +16,17 @@ import (
 // token into the error, and the token is not sent in the URL at all.
 func TestPagingTransportErrorCarriesNoToken(t *testing.T) {
 	const secret = "EAAGsecretTOKEN123"
-	var sawToken bool
-	var srv *httptest.Server
-	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		sawToken = sawToken || r.URL.Query().Has("access_token")
+	var sawToken atomic.Bool
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Has("access_token") {
+			sawToken.Store(true)
+		}
 		if r.URL.Query().Has("after") {
 			conn, _, _ := w.(http.Hijacker).Hijack() // the second page dies at the transport level
 			_ = conn.Close()
 			return
 		}
-		next := srv.URL + r.URL.Path + "?after=x&access_token=" + secret
+		next := "http://" + r.Host + r.URL.Path + "?after=x&access_token=" + secret
 		_, _ = w.Write([]byte(`{"data":[],"paging":{"next":"` + next + `"}}`))
 	}))
 	t.Cleanup(srv.Close)
@@ -32,7 +34,7 @@ func TestPagingTransportErrorCarriesNoToken(t *testing.T) {
 	_, err := c.ListTemplates(context.Background())
 	require.Error(t, err)
 	assert.NotContains(t, err.Error(), secret)
-	assert.False(t, sawToken)
+	assert.False(t, sawToken.Load())
 	assert.Contains(t, err.Error(), "giving up after 3 attempts", "still a retried transport failure")
 }
 
