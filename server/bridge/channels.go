@@ -9,6 +9,7 @@ import (
 	"github.com/mattermost/mattermost/server/public/model"
 	"github.com/pkg/errors"
 
+	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/format"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/helpdesk"
 )
 
@@ -58,8 +59,8 @@ func (in *Inbound) ensureChannel(route Route, conv *helpdesk.Conversation, perso
 		Type:        model.ChannelTypePrivate,
 		Name:        name,
 		DisplayName: display,
-		Header:      fmt.Sprintf("WhatsApp %s · %s", helpdesk.FormatPhone(person.Phone), person.Name),
-		Purpose:     truncate(in.Texts.T(in.Texts.ForServer(), "channel.purpose", map[string]any{"Customer": person.Name, "ID": conv.ID}), model.ChannelPurposeMaxRunes),
+		Header:      truncate(fmt.Sprintf("WhatsApp %s · %s", helpdesk.FormatPhone(person.Phone), format.Inert(person.Name)), model.ChannelHeaderMaxRunes),
+		Purpose:     truncate(in.Texts.T(in.Texts.ForServer(), "channel.purpose", map[string]any{"Customer": format.NeutralizeMentions(person.Name), "ID": conv.ID}), model.ChannelPurposeMaxRunes),
 		CreatorId:   in.BotUserID,
 	})
 	if appErr != nil {
@@ -93,13 +94,15 @@ func (in *Inbound) announce(route Route, conv *helpdesk.Conversation, person *he
 	}
 	l := in.Texts.ForServer()
 	t := func(id string) string { return in.Texts.T(l, id, nil) }
+	// Title and fallback are plain text; field values are markdown.
+	plainName := format.NeutralizeMentions(person.Name)
 	attachment := &model.MessageAttachment{
-		Fallback: in.Texts.T(l, "queue.new", map[string]any{"Customer": person.Name}),
+		Fallback: in.Texts.T(l, "queue.new", map[string]any{"Customer": plainName}),
 		Color:    "#25D366",
-		Title:    in.Texts.T(l, "queue.new", map[string]any{"Customer": person.Name}),
+		Title:    in.Texts.T(l, "queue.new", map[string]any{"Customer": plainName}),
 		Fields: []*model.MessageAttachmentField{
 			{Title: t("queue.origin"), Value: "WhatsApp", Short: true},
-			{Title: t("queue.customer"), Value: person.Name, Short: true},
+			{Title: t("queue.customer"), Value: format.Inert(person.Name), Short: true},
 			{Title: t("queue.phone"), Value: helpdesk.FormatPhone(person.Phone), Short: true},
 			{Title: t("queue.waiting_since"), Value: time.UnixMilli(conv.CreatedAt).UTC().Format("2006-01-02 15:04 MST"), Short: true},
 		},
@@ -109,11 +112,8 @@ func (in *Inbound) announce(route Route, conv *helpdesk.Conversation, person *he
 			Type:  model.PostActionTypeButton,
 			Style: "primary",
 			Integration: &model.PostActionIntegration{
-				URL: AttendPath,
-				Context: map[string]any{
-					"conversation_id": conv.ID,
-					"sig":             in.Signer.Sign("attend", conv.ID, route.QueueChannelID),
-				},
+				URL:     AttendPath,
+				Context: map[string]any{"conversation_id": conv.ID},
 			},
 		}},
 	}
@@ -127,6 +127,13 @@ func (in *Inbound) announce(route Route, conv *helpdesk.Conversation, person *he
 	created, appErr := in.API.CreatePost(post)
 	if appErr != nil {
 		return errors.Wrap(appErr, "failed to post in the queue")
+	}
+	// The Attend signature covers the post's id, known only now, so it works on this post alone.
+	signed := created.Clone()
+	attachment.Actions[0].Integration.Context["sig"] = in.Signer.Sign("attend", conv.ID, route.QueueChannelID, created.Id)
+	model.ParseMessageAttachment(signed, []*model.MessageAttachment{attachment})
+	if _, appErr := in.API.UpdatePost(signed); appErr != nil {
+		return errors.Wrap(appErr, "failed to sign the queue announcement")
 	}
 	_, err := in.Conversations.Update(conv.ID, func(c *helpdesk.Conversation) (bool, error) {
 		c.QueuePostID = created.Id

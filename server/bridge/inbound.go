@@ -6,6 +6,7 @@ import (
 	"cmp"
 	"context"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -173,6 +174,13 @@ func (in *Inbound) customerFor(route Route, contact whatsapp.Contact, waID strin
 			return nil, nil, false, errors.Wrap(err, "failed to resolve the customer")
 		}
 	}
+	if !slices.Contains(person.Groups, route.Group.Name) {
+		// Agents see the people of their chat groups: this one now wrote to this group.
+		var err error
+		if person, err = in.People.JoinGroups(person.ID, route.Group.Name); err != nil {
+			return nil, nil, false, errors.Wrap(err, "failed to record the customer's chat group")
+		}
+	}
 	conv, isNew, err := in.conversationFor(route, person)
 	if err != nil {
 		return nil, nil, false, err
@@ -180,6 +188,9 @@ func (in *Inbound) customerFor(route Route, contact whatsapp.Contact, waID strin
 	in.customers().put(cacheKey(route.Group.Name, waID, contact.UserID), cachedCustomer{profileName: contact.Profile.Name, person: *person, conv: *conv, at: in.now()})
 	return person, conv, isNew, nil
 }
+
+// CustomerPrefix starts an inbound post with the customer's name, made inert.
+func CustomerPrefix(name string) string { return "**" + format.Inert(name) + ":** " }
 
 // HandleMessage processes one inbound message exactly once. A nil error means the message is
 // durably in Mattermost (or was a duplicate); an error means Meta must deliver it again.
@@ -285,11 +296,15 @@ func (in *Inbound) process(ctx context.Context, route Route, contact whatsapp.Co
 		UserId:    in.BotUserID,
 		ChannelId: conv.ChannelID,
 		Type:      InboundPostType,
-		Message:   "**" + person.Name + ":** " + in.renderInbound(l, person.Name, msg),
+		Message:   CustomerPrefix(person.Name) + in.renderInbound(l, person.Name, msg),
 	}
 	if msg.Type == "reaction" && msg.Reaction != nil {
-		post.Message = "**" + person.Name + ":** " + in.Texts.T(l, "inbound.reaction", map[string]any{"Emoji": msg.Reaction.Emoji})
+		post.Message = CustomerPrefix(person.Name) + in.Texts.T(l, "inbound.reaction", map[string]any{"Emoji": format.Inert(msg.Reaction.Emoji)})
 	}
+	// Defence in depth for customer text: no link previews or remote images, no highlights.
+	post.AddProp(model.PostPropsUnsafeLinks, "true")
+	post.AddProp(model.PostPropsMentionHighlightDisabled, true)
+	post.AddProp(model.PostPropsGroupHighlightDisabled, true)
 	post.AddProp(PropOrigin, OriginWhatsApp)
 	post.AddProp(PropDirection, "inbound")
 	post.AddProp(PropWAMID, msg.ID)

@@ -14,6 +14,7 @@ import (
 	"github.com/pkg/errors"
 
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/bridge"
+	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/format"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/helpdesk"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/l10n"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/workflow"
@@ -178,7 +179,7 @@ func (c *call) queue() *model.CommandResponse {
 			phone = helpdesk.FormatPhone(p.Phone)
 		}
 		waited := time.Since(time.UnixMilli(conv.CreatedAt)).Round(time.Second)
-		fmt.Fprintf(&b, "| WhatsApp | %s | %s | %s | `%s` |\n", conv.CustomerName, phone, waited, conv.ID)
+		fmt.Fprintf(&b, "| WhatsApp | %s | %s | %s | `%s` |\n", format.Inert(conv.CustomerName), phone, waited, conv.ID)
 	}
 	return c.reply(b.String())
 }
@@ -199,7 +200,7 @@ func (c *call) attend(rest []string) *model.CommandResponse {
 	if err != nil {
 		return c.fail(err)
 	}
-	return c.withNotices(c.t("cmd.attend.done", map[string]any{"Customer": conv.CustomerName, "Channel": "~" + bridge.ChannelName(conv.ID)}), notices)
+	return c.withNotices(c.t("cmd.attend.done", map[string]any{"Customer": format.Inert(conv.CustomerName), "Channel": "~" + bridge.ChannelName(conv.ID)}), notices)
 }
 
 func (c *call) macros() *model.CommandResponse {
@@ -340,7 +341,7 @@ func (c *call) ticket() *model.CommandResponse {
 	}
 	customer := t.CustomerID
 	if p, err := c.h.Desk.People.Get(t.CustomerID); err == nil {
-		customer = p.Name
+		customer = format.Inert(p.Name)
 	}
 	return c.reply(c.t("cmd.ticket.show", map[string]any{"ID": t.ID, "Status": c.t("ticket.status."+t.Status, nil), "Subject": t.Subject, "Customer": customer, "Lines": len(t.Transcript)}))
 }

@@ -92,6 +92,9 @@ func ParamLabels(t whatsapp.Template) []string {
 }
 
 func (c *call) openHSMDialog(conv *helpdesk.Conversation, chosen *whatsapp.Template) *model.CommandResponse {
+	if _, err := c.h.Desk.Handled(c.args.UserId, conv.ID); err != nil {
+		return c.fail(err) // refused before the dialog opens, not after it is filled in
+	}
 	templates, err := c.h.Desk.Templates.Approved(c.ctx)
 	if err != nil {
 		return c.fail(err)

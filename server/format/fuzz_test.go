@@ -29,3 +29,24 @@ func FuzzToWhatsApp(f *testing.F) {
 		}
 	})
 }
+
+// FuzzFromWhatsApp checks the customer-text converter on arbitrary input: no panic, valid
+// UTF-8 stays valid, and Mattermost's own markdown parser finds no image, no disguised link and
+// no mention in what is posted.
+func FuzzFromWhatsApp(f *testing.F) {
+	for _, seed := range []string{
+		"olá", "*negrito* _itálico_ ~riscado~ ```mono```", "![x](https://t.example/p.png)", "[a](https://b.example)",
+		"@all @channel @here @alice", "x:@all", "(@here)", "@@all", "```a\nb```", "*a _b_ c*", "https://a.example/[x](y)",
+		"<https://a.example>", "[a]: https://b.example\n[a]", "\\[a](b)", "`x` ``y``", "*`a`*", "~~x~~",
+	} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		out := FromWhatsApp(in)
+		if !utf8.ValidString(out) {
+			t.Fatalf("invalid UTF-8 out of %q: %q", in, out)
+		}
+		assertSafe(t, out)
+		assertSafe(t, Inert(in))
+	})
+}

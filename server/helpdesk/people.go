@@ -1,8 +1,11 @@
 package helpdesk
 
 import (
+	"net/mail"
+	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/mattermost/mattermost/server/public/model"
 	"github.com/pkg/errors"
@@ -23,6 +26,9 @@ type Person struct {
 	NameEdited bool  `json:"name_edited,omitempty"`
 	CreatedAt  int64 `json:"created_at"`
 	UpdatedAt  int64 `json:"updated_at"`
+	// Groups are the chat groups the person wrote to (or was created in): only their agents
+	// (and system admins) see the person.
+	Groups []string `json:"groups,omitempty"`
 }
 
 // People stores customers, findable by canonical phone and by business-scoped user id.
@@ -45,7 +51,8 @@ func (pp *People) FromContact(waID, bsuid, profileName string) (*Person, error) 
 	if phone == "" && bsuid == "" {
 		return nil, errors.New("contact has neither wa_id nor user_id")
 	}
-	profileName = strings.TrimSpace(profileName)
+	// WhatsApp allows long profile names; an overlong one is cut, never a reason to fail.
+	profileName = TruncateName(profileName)
 
 	id, err := pp.lookup(phone, bsuid)
 	if err != nil {
@@ -137,9 +144,9 @@ func (pp *People) create(phone, waID, bsuid, name string) (string, error) {
 // Create adds a person an agent typed in (from the ticket panel). A phone already known returns
 // an error naming the existing person.
 func (pp *People) Create(name, phone, email string) (*Person, error) {
-	name = strings.TrimSpace(name)
-	if name == "" {
-		return nil, Refuse(ErrInvalid, "error.person_name")
+	name, email, err := validPerson(name, email)
+	if err != nil {
+		return nil, err
 	}
 	canon := CanonicalPhone(phone)
 	if canon != "" {
@@ -150,7 +157,7 @@ func (pp *People) Create(name, phone, email string) (*Person, error) {
 		}
 	}
 	now := pp.now()
-	p := &Person{ID: model.NewId(), Name: name, Phone: canon, Email: strings.TrimSpace(email), NameEdited: true, CreatedAt: now, UpdatedAt: now}
+	p := &Person{ID: model.NewId(), Name: name, Phone: canon, Email: email, NameEdited: true, CreatedAt: now, UpdatedAt: now}
 	if err := store.SetJSON(pp.KV, store.PersonKey(p.ID), p); err != nil {
 		return nil, err
 	}
@@ -169,9 +176,9 @@ func (pp *People) Create(name, phone, email string) (*Person, error) {
 
 // Rename sets a name an agent chose; later WhatsApp profile names will not replace it.
 func (pp *People) Rename(id, name string) (*Person, error) {
-	name = strings.TrimSpace(name)
-	if name == "" {
-		return nil, Refuse(ErrInvalid, "error.person_name")
+	name, _, err := validPerson(name, "")
+	if err != nil {
+		return nil, err
 	}
 	p, err := store.UpdateJSON(pp.KV, store.PersonKey(id), func(p *Person, exists bool) (bool, error) {
 		if !exists {
@@ -183,17 +190,114 @@ func (pp *People) Rename(id, name string) (*Person, error) {
 	return &p, err
 }
 
-// Search returns people whose name, phone or email contains q (case-insensitive), at most limit.
-func (pp *People) Search(q string, limit int) ([]*Person, error) {
+// MaxNameRunes bounds a person's name (channel names, headers and announcements carry it).
+const MaxNameRunes = 64
+
+// TruncateName trims a name and cuts it to MaxNameRunes.
+func TruncateName(name string) string {
+	r := []rune(strings.TrimSpace(name))
+	if len(r) > MaxNameRunes {
+		r = r[:MaxNameRunes]
+	}
+	return strings.TrimSpace(string(r))
+}
+
+// validPerson checks what an agent typed: a name of 1 to MaxNameRunes characters and, when
+// given, a valid email address.
+func validPerson(name, email string) (string, string, error) {
+	name, email = strings.TrimSpace(name), strings.TrimSpace(email)
+	if name == "" {
+		return "", "", Refuse(ErrInvalid, "error.person_name")
+	}
+	if utf8.RuneCountInString(name) > MaxNameRunes {
+		return "", "", Refuse(ErrInvalid, "error.person_name_long", "Max", MaxNameRunes)
+	}
+	if email != "" {
+		addr, err := mail.ParseAddress(email)
+		if err != nil || addr.Address != email || addr.Name != "" || len(email) > 254 {
+			return "", "", Refuse(ErrInvalid, "error.person_email")
+		}
+	}
+	return name, email, nil
+}
+
+// JoinGroups records that a person belongs with chat groups, so their agents see them.
+func (pp *People) JoinGroups(id string, groups ...string) (*Person, error) {
+	p, err := store.UpdateJSON(pp.KV, store.PersonKey(id), func(p *Person, exists bool) (bool, error) {
+		if !exists {
+			return false, errors.Wrapf(ErrNotFound, "person %s", id)
+		}
+		changed := false
+		for _, g := range groups {
+			if g != "" && !slices.Contains(p.Groups, g) {
+				p.Groups, changed = append(p.Groups, g), true
+			}
+		}
+		return changed, nil
+	})
+	return &p, err
+}
+
+// Scope is whose people a user may see: everyone for system admins, otherwise the people of
+// the chat groups the user is an agent of.
+type Scope struct {
+	All    bool
+	Groups []string
+}
+
+// Sees reports whether the scope covers a person.
+func (s Scope) Sees(p *Person) bool {
+	if s.All {
+		return true
+	}
+	for _, g := range p.Groups {
+		if slices.Contains(s.Groups, g) {
+			return true
+		}
+	}
+	return false
+}
+
+// SearchTerm checks a people search: at least 2 characters, or at least 4 digits when the
+// query is a phone number, so nobody lists every customer with an empty or tiny query.
+func SearchTerm(q string) (string, error) {
+	q = strings.TrimSpace(q)
+	digits := 0
+	phoneLike := true
+	for _, r := range q {
+		switch {
+		case r >= '0' && r <= '9':
+			digits++
+		case strings.ContainsRune("+-() .", r):
+		default:
+			phoneLike = false
+		}
+	}
+	if utf8.RuneCountInString(q) < 2 || (phoneLike && digits < 4) {
+		return "", Refuse(ErrInvalid, "error.search_short")
+	}
+	return q, nil
+}
+
+// Search returns the people in scope whose name, phone or email contains q (case-insensitive),
+// at most limit.
+func (pp *People) Search(q string, limit int, scope Scope) ([]*Person, error) {
+	q, err := SearchTerm(q)
+	if err != nil {
+		return nil, err
+	}
 	all, err := loadIndexed(pp.KV, store.PeopleIndexKey(), pp.Get)
 	if err != nil {
 		return nil, err
 	}
-	q = strings.ToLower(strings.TrimSpace(q))
+	q = strings.ToLower(q)
 	digits := CanonicalPhone(q)
 	out := []*Person{}
 	for _, p := range all {
-		if q == "" || strings.Contains(strings.ToLower(p.Name), q) || strings.Contains(strings.ToLower(p.Email), q) ||
+		if !scope.Sees(p) {
+			continue
+		}
+		if strings.Contains(strings.ToLower(p.Name), q) || strings.Contains(strings.ToLower(p.Email), q) ||
 			(digits != "" && strings.Contains(p.Phone, digits)) {
 			out = append(out, p)
 			if len(out) >= limit {

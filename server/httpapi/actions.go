@@ -15,6 +15,7 @@ import (
 
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/action"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/bridge"
+	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/format"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/l10n"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/workflow"
 )
@@ -81,8 +82,8 @@ func (h *Handlers) Attend(w http.ResponseWriter, r *http.Request) {
 		h.ephemeral(w, h.Texts.T(h.Texts.ForUser(r.Header.Get("Mattermost-User-Id")), "action.forged", nil))
 		return
 	}
-	convID := ctxString(req.Context, "conversation_id")
-	if !h.Signer.Valid(ctxString(req.Context, "sig"), "attend", convID, post.ChannelId) {
+	convID, sig := ctxString(req.Context, "conversation_id"), ctxString(req.Context, "sig")
+	if !h.Signer.Valid(sig, "attend", convID, post.ChannelId, post.Id) && !h.legacyAttend(sig, convID, post) {
 		w.WriteHeader(http.StatusForbidden)
 		h.ephemeral(w, h.Texts.T(h.Texts.ForUser(req.UserId), "action.forged", nil))
 		return
@@ -94,7 +95,7 @@ func (h *Handlers) Attend(w http.ResponseWriter, r *http.Request) {
 		h.ephemeral(w, h.Describe(req.UserId, err))
 		return
 	}
-	text := h.Texts.T(h.Texts.ForUser(req.UserId), "cmd.attend.done", map[string]any{"Customer": conv.CustomerName, "Channel": "~" + bridge.ChannelName(conv.ID)})
+	text := h.Texts.T(h.Texts.ForUser(req.UserId), "cmd.attend.done", map[string]any{"Customer": format.Inert(conv.CustomerName), "Channel": "~" + bridge.ChannelName(conv.ID)})
 	for _, n := range notices {
 		text += "\n⚠️ " + h.Describe(req.UserId, n)
 	}
@@ -135,6 +136,16 @@ func (h *Handlers) username(userID string) string {
 	return userID
 }
 
+// legacyAttend accepts an announcement signed before signatures covered the post id, on the one
+// post the conversation records as its announcement.
+func (h *Handlers) legacyAttend(sig, convID string, post *model.Post) bool {
+	if !h.Signer.Valid(sig, "attend", convID, post.ChannelId) {
+		return false
+	}
+	conv, err := h.Desk.Conversations.Get(convID)
+	return err == nil && conv.QueuePostID == post.Id
+}
+
 // Invite handles Accept and Decline in the invitation DM.
 func (h *Handlers) Invite(accept bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
@@ -145,14 +156,14 @@ func (h *Handlers) Invite(accept bool) http.HandlerFunc {
 			h.ephemeral(w, h.Texts.T(h.Texts.ForUser(userID), "action.forged", nil))
 			return
 		}
-		convID, inviteeID := ctxString(req.Context, "conversation_id"), ctxString(req.Context, "invitee_id")
-		if inviteeID != req.UserId || !h.Signer.Valid(ctxString(req.Context, "sig"), "invite", convID, inviteeID, post.ChannelId) {
+		inviteID, convID, inviteeID := ctxString(req.Context, "invite_id"), ctxString(req.Context, "conversation_id"), ctxString(req.Context, "invitee_id")
+		if inviteeID != req.UserId || !h.Signer.Valid(ctxString(req.Context, "sig"), "invite", inviteID, convID, inviteeID, post.ChannelId) {
 			w.WriteHeader(http.StatusForbidden)
 			h.ephemeral(w, h.Texts.T(h.Texts.ForUser(userID), "action.forged", nil))
 			return
 		}
 		l := h.Texts.ForUser(req.UserId)
-		conv, err := h.Desk.AnswerInvite(req.UserId, convID, accept)
+		conv, err := h.Desk.AnswerInvite(req.UserId, inviteID, post.Id, accept)
 		if err != nil {
 			h.ephemeral(w, h.Describe(req.UserId, err))
 			return

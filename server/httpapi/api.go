@@ -240,7 +240,7 @@ func (a *API) patchTicket(w http.ResponseWriter, r *http.Request, userID string)
 	}
 	patch := helpdesk.TicketPatch{Subject: body.Subject, Status: body.Status, CustomerID: body.CustomerID}
 	if body.CustomerID != nil {
-		if _, err := a.Desk.People.Get(*body.CustomerID); err != nil {
+		if _, err := a.Desk.Person(userID, *body.CustomerID); err != nil {
 			a.fail(w, userID, helpdesk.Refuse(helpdesk.ErrInvalid, "error.no_customer"))
 			return
 		}
@@ -254,6 +254,11 @@ func (a *API) patchTicket(w http.ResponseWriter, r *http.Request, userID string)
 		if err != nil {
 			a.fail(w, userID, err)
 			return
+		}
+		if t, err := a.Desk.Tickets.Get(id); err == nil {
+			if conv, err := a.Desk.Conversations.Get(t.ConversationID); err == nil {
+				_, _ = a.Desk.People.JoinGroups(p.ID, conv.Group)
+			}
 		}
 		patch.CustomerID = &p.ID
 	}
@@ -288,7 +293,7 @@ func (a *API) ticketChanged(t *helpdesk.Ticket) {
 }
 
 func (a *API) searchPeople(w http.ResponseWriter, r *http.Request, userID string) {
-	people, err := a.Desk.People.Search(r.URL.Query().Get("q"), 20)
+	people, err := a.Desk.People.Search(r.URL.Query().Get("q"), 20, a.Desk.PeopleScope(userID))
 	if err != nil {
 		a.fail(w, userID, err)
 		return
@@ -308,6 +313,10 @@ func (a *API) createPerson(w http.ResponseWriter, r *http.Request, userID string
 	}
 	p, err := a.Desk.People.Create(body.Name, body.Phone, body.Email)
 	if err != nil {
+		a.fail(w, userID, err)
+		return
+	}
+	if p, err = a.Desk.People.JoinGroups(p.ID, a.Desk.AgentGroups(userID)...); err != nil {
 		a.fail(w, userID, err)
 		return
 	}

@@ -148,5 +148,16 @@ func English() map[string]string {
 		"channel.purpose":       "WhatsApp conversation with {{.Customer}} ({{.ID}}). What you write here goes to the customer; start a post with the internal-note prefix to keep it internal.",
 		"channel.queue_name":    "WhatsApp queue ({{.Name}})",
 		"channel.queue_purpose": "New WhatsApp conversations wait here. Members of this channel are the agents of its chat group.",
+
+		// Security and privacy (issue 10).
+		"error.attend_first":          "Nobody attends this conversation yet: attend it first. Nothing was changed.",
+		"error.not_your_conversation": "This conversation is attended by {{.Agent}}: only they, the members of its channel or a system admin may do this. Nothing was changed.",
+		"error.self_invite":           "You cannot invite yourself.",
+		"error.invite_unknown":        "This invitation is not valid. Nothing was done.",
+		"error.invite_answered":       "This invitation was already answered. Nothing was done.",
+		"error.invite_expired":        "This invitation expired (invitations are valid for 24 hours). Nothing was done.",
+		"error.person_name_long":      "A name has at most {{.Max}} characters.",
+		"error.person_email":          "The email address is not valid.",
+		"error.search_short":          "Type at least 2 characters (or 4 digits of a phone number) to search.",
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"syscall"
 	"time"
@@ -239,9 +240,9 @@ func (c *Client) attempt(ctx context.Context, req apiRequest) (*apiResponse, boo
 		if !req.idempotent && !notSent {
 			// The request may have reached Meta (a timeout after it was written, a connection
 			// reset mid-answer): resending could deliver it twice.
-			return nil, false, errors.Wrapf(ErrUnknownOutcome, "%s %s: %v", req.method, redactURL(req.url), err)
+			return nil, false, errors.Wrapf(ErrUnknownOutcome, "%s %s: %v", req.method, redactURL(req.url), transportError(err))
 		}
-		return nil, true, errors.Wrapf(err, "%s %s failed", req.method, redactURL(req.url))
+		return nil, true, errors.Wrapf(transportError(err), "%s %s failed", req.method, redactURL(req.url))
 	}
 	defer func() { _ = resp.Body.Close() }()
 
@@ -320,6 +321,32 @@ func readCapped(r io.Reader, limit int64) ([]byte, error) {
 	}
 	return b, nil
 }
+
+// transportError strips the URL a *url.Error quotes in full (query, access token and all),
+// keeping what went wrong; it stays a net.Error, so it is still retried.
+func transportError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return &netFailure{msg: ue.Op + ": " + redactText(ue.Err.Error()), timeout: ue.Timeout()}
+	}
+	return &netFailure{msg: redactText(err.Error())}
+}
+
+// netFailure is a transport failure whose text names no URL.
+type netFailure struct {
+	msg     string
+	timeout bool
+}
+
+func (e *netFailure) Error() string   { return e.msg }
+func (e *netFailure) Timeout() bool   { return e.timeout }
+func (e *netFailure) Temporary() bool { return true }
+
+// tokenParam matches an access token passed in a query string or quoted in a message.
+var tokenParam = regexp.MustCompile(`(?i)(access_token=)[^&\s"']+`)
+
+// redactText removes access tokens quoted in an error text.
+func redactText(s string) string { return tokenParam.ReplaceAllString(s, "${1}REDACTED") }
 
 // redactURL drops the query, which may carry an access token (Graph paging
 // links do) or a signed media hash, from error messages.

@@ -268,16 +268,36 @@ func (c *Client) mediaInfo(ctx context.Context, mediaID string, limit int64) (*m
 	return &info, nil
 }
 
+// mediaHosts are Meta's hosts that serve WhatsApp media (lookaside.fbsbx.com, *.fbsbx.com,
+// *.fbcdn.net, *.whatsapp.net): with the configured Graph host, the only ones that ever get the
+// access token.
+var mediaHosts = []string{".fbsbx.com", ".fbcdn.net", ".whatsapp.net"}
+
+// mayReceiveToken reports whether u may be sent the bearer token: the configured Graph host as
+// configured (a sandbox may be plain http), or one of Meta's media hosts over https.
+func (c *Client) mayReceiveToken(u *url.URL) bool {
+	if c.base != nil && u.Scheme == c.base.Scheme && u.Host == c.base.Host {
+		return true
+	}
+	if u.Scheme != "https" || u.User != nil {
+		return false
+	}
+	host := strings.ToLower(u.Hostname())
+	for _, suffix := range mediaHosts {
+		if strings.HasSuffix(host, suffix) {
+			return true
+		}
+	}
+	return false
+}
+
 func (c *Client) fetchMedia(ctx context.Context, info *mediaInfo, limit int64) (*apiResponse, error) {
 	u, err := url.Parse(info.URL)
 	if err != nil {
-		return nil, errors.Wrap(err, "invalid media url")
+		return nil, errors.New("invalid media url") // the parse error would quote the signed URL
 	}
-	// The bearer token goes to Meta's CDN host; never send it in clear text,
-	// except to the configured (sandbox) Graph host itself.
-	sameHost := c.base != nil && u.Scheme == c.base.Scheme && u.Host == c.base.Host
-	if u.Scheme != "https" && !sameHost {
-		return nil, errors.Errorf("refusing to send the access token to non-https media url %s://%s", u.Scheme, u.Host)
+	if !c.mayReceiveToken(u) {
+		return nil, errors.Errorf("refusing to send the access token to media host %s://%s", u.Scheme, u.Hostname())
 	}
 	resp, err := c.do(ctx, apiRequest{
 		method:     http.MethodGet,

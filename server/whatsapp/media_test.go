@@ -262,7 +262,7 @@ func TestDownloadMedia(t *testing.T) {
 		info := &mediaInfo{URL: other.URL + "/cdn/x"}
 		c, _ := newTestClient(t, ms.srv.URL)
 		_, err := c.fetchMedia(context.Background(), info, MaxMediaDownloadSize)
-		assert.ErrorContains(t, err, "non-https")
+		assert.ErrorContains(t, err, "refusing to send the access token")
 	})
 	t.Run("unknown media id", func(t *testing.T) {
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -11,6 +11,7 @@ import (
 	"github.com/pkg/errors"
 
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/bridge"
+	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/format"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/helpdesk"
 )
 
@@ -20,7 +21,7 @@ import (
 // customer's next message starts a new conversation. A close interrupted midway is completed by
 // the repair job.
 func (d *Desk) Close(ctx context.Context, userID, convID string) (*helpdesk.Ticket, []error, error) {
-	conv, err := d.Conversation(userID, convID)
+	conv, err := d.Handled(userID, convID)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -189,7 +190,7 @@ func (d *Desk) transcript(conv *helpdesk.Conversation) ([]helpdesk.TranscriptLin
 			} else if ts, ok := p.GetProp("wa_timestamp").(int64); ok && ts > 0 {
 				line.At = ts
 			}
-			line.Text = strings.TrimPrefix(line.Text, "**"+line.Author+":** ")
+			line.Text = format.Unescape(strings.TrimPrefix(line.Text, bridge.CustomerPrefix(line.Author)))
 		case p.UserId == d.BotUserID:
 			line.Direction = "outbound"
 			line.Author = "WhatsApp Helpdesk"
@@ -273,7 +274,7 @@ func (d *Desk) SetStatus(userID, convID, status string) (*helpdesk.Conversation,
 	if status == "" || len(status) > 64 {
 		return nil, helpdesk.Refuse(helpdesk.ErrInvalid, "error.status_length")
 	}
-	if _, err := d.Conversation(userID, convID); err != nil {
+	if _, err := d.Handled(userID, convID); err != nil {
 		return nil, err
 	}
 	conv, err := d.Conversations.SetStatus(convID, status)

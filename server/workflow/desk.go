@@ -15,6 +15,7 @@ import (
 
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/action"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/bridge"
+	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/format"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/helpdesk"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/l10n"
 )
@@ -97,6 +98,27 @@ func (d *Desk) AgentGroups(userID string) []string {
 	return out
 }
 
+// PeopleScope is whose people userID may see: everyone for a system admin, otherwise the
+// people of the user's chat groups.
+func (d *Desk) PeopleScope(userID string) helpdesk.Scope {
+	if d.IsAdmin(userID) {
+		return helpdesk.Scope{All: true}
+	}
+	return helpdesk.Scope{Groups: d.AgentGroups(userID)}
+}
+
+// Person loads a person userID may see; others are "not found", so ids reveal nothing.
+func (d *Desk) Person(userID, id string) (*helpdesk.Person, error) {
+	p, err := d.People.Get(id)
+	if err != nil {
+		return nil, err
+	}
+	if !d.PeopleScope(userID).Sees(p) {
+		return nil, helpdesk.Refuse(helpdesk.ErrNotFound, "error.no_customer")
+	}
+	return p, nil
+}
+
 // IsAnyAgent reports whether userID may use the helpdesk at all.
 func (d *Desk) IsAnyAgent(userID string) bool { return len(d.AgentGroups(userID)) > 0 }
 
@@ -110,6 +132,31 @@ func (d *Desk) Conversation(userID, id string) (*helpdesk.Conversation, error) {
 		return nil, helpdesk.Refuse(ErrForbidden, "error.not_group_agent")
 	}
 	return conv, nil
+}
+
+// Handled loads a conversation the user may act on as its agent (close, set its status, send
+// macros and HSMs, invite): its attending agent, a member of its channel, or a system admin.
+// Everyone else of the chat group is refused, so no agent takes over a colleague's customer.
+func (d *Desk) Handled(userID, id string) (*helpdesk.Conversation, error) {
+	conv, err := d.Conversations.Get(id)
+	if err != nil {
+		return nil, err
+	}
+	if d.IsAdmin(userID) || (conv.AgentID != "" && conv.AgentID == userID) {
+		return conv, nil
+	}
+	if conv.ChannelID != "" {
+		if _, appErr := d.API.GetChannelMember(conv.ChannelID, userID); appErr == nil {
+			return conv, nil
+		}
+	}
+	if !d.IsAgent(userID, conv.Group) {
+		return nil, helpdesk.Refuse(ErrForbidden, "error.not_group_agent")
+	}
+	if conv.AgentID == "" {
+		return nil, helpdesk.Refuse(ErrForbidden, "error.attend_first")
+	}
+	return nil, helpdesk.Refuse(ErrForbidden, "error.not_your_conversation", "Agent", d.username(conv.AgentID))
 }
 
 // Find resolves what an agent typed: a conversation id, or a customer's phone number (their
@@ -181,6 +228,9 @@ func (d *Desk) vars(conv *helpdesk.Conversation, agentID string) helpdesk.MacroV
 	if p, err := d.People.Get(conv.PersonID); err == nil {
 		v.CustomerName = p.Name
 	}
+	// The text is also posted in the channel: a name like "@all" must notify nobody there (the
+	// zero-width space it gets is invisible on WhatsApp).
+	v.CustomerName = format.NeutralizeMentions(v.CustomerName)
 	if agentID != "" {
 		if u, appErr := d.API.GetUser(agentID); appErr == nil {
 			v.AgentName = displayName(u)

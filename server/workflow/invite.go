@@ -2,12 +2,16 @@ package workflow
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/mattermost/mattermost/server/public/model"
+	"github.com/mattermost/mattermost/server/public/pluginapi"
 	"github.com/pkg/errors"
 
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/bridge"
+	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/format"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/helpdesk"
+	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/store"
 )
 
 // Post-action paths of invitations.
@@ -19,15 +23,41 @@ const (
 // ErrNotOnline refuses an invitation to an agent who is away, busy or offline.
 var ErrNotOnline = helpdesk.ErrNotOnline
 
+// InviteTTL is how long an invitation may be answered.
+const InviteTTL = 24 * time.Hour
+
+// Invitation states; only a pending one can be answered, once.
+const (
+	invitePending  = "pending"
+	inviteAccepted = "accepted"
+	inviteDeclined = "declined"
+)
+
+// Invitation is a pending or answered invitation, kept so that it is answered once and not
+// after InviteTTL.
+type Invitation struct {
+	ID             string `json:"id"`
+	ConversationID string `json:"conversation_id"`
+	InviterID      string `json:"inviter_id"`
+	InviteeID      string `json:"invitee_id"`
+	PostID         string `json:"post_id"`
+	State          string `json:"state"`
+	CreatedAt      int64  `json:"created_at"`
+}
+
 // Invite asks another agent of the chat group to join the conversation: the invitee gets a DM
-// from the bot with Accept and Decline. Only online agents can be invited.
+// from the bot with Accept and Decline. Only those who handle the conversation may invite, only
+// online agents can be invited, and nobody invites themselves.
 func (d *Desk) Invite(inviterID, convID, inviteeID string) error {
-	conv, err := d.Conversation(inviterID, convID)
+	conv, err := d.Handled(inviterID, convID)
 	if err != nil {
 		return err
 	}
 	if conv.State == helpdesk.StateClosed {
 		return helpdesk.Refuse(helpdesk.ErrConflict, "error.conversation_closed")
+	}
+	if inviteeID == inviterID {
+		return helpdesk.Refuse(helpdesk.ErrInvalid, "error.self_invite")
 	}
 	invitee, appErr := d.API.GetUser(inviteeID)
 	if appErr != nil || invitee.IsBot {
@@ -46,10 +76,12 @@ func (d *Desk) Invite(inviterID, convID, inviteeID string) error {
 	if appErr != nil {
 		return errors.Wrap(appErr, "failed to open a direct message with the invitee")
 	}
+	inv := Invitation{ID: model.NewId(), ConversationID: conv.ID, InviterID: inviterID, InviteeID: inviteeID,
+		State: invitePending, CreatedAt: d.Now().UnixMilli()}
 	l := d.Texts.ForUser(inviteeID)
-	sig := d.Signer.Sign("invite", conv.ID, inviteeID, dm.Id)
-	ctx := map[string]any{"conversation_id": conv.ID, "invitee_id": inviteeID, "sig": sig}
-	text := d.Texts.T(l, "invite.dm", map[string]any{"Inviter": d.username(inviterID), "Customer": conv.CustomerName})
+	sig := d.Signer.Sign("invite", inv.ID, conv.ID, inviteeID, dm.Id)
+	ctx := map[string]any{"invite_id": inv.ID, "conversation_id": conv.ID, "invitee_id": inviteeID, "sig": sig}
+	text := d.Texts.T(l, "invite.dm", map[string]any{"Inviter": d.username(inviterID), "Customer": format.Inert(conv.CustomerName)})
 	post := &model.Post{UserId: d.BotUserID, ChannelId: dm.Id}
 	post.AddProp(bridge.PropOrigin, bridge.OriginWhatsApp)
 	post.AddProp(bridge.PropConversation, conv.ID)
@@ -64,23 +96,58 @@ func (d *Desk) Invite(inviterID, convID, inviteeID string) error {
 				Integration: &model.PostActionIntegration{URL: InviteDeclinePath, Context: ctx}},
 		},
 	}})
-	if _, appErr := d.API.CreatePost(post); appErr != nil {
+	created, appErr := d.API.CreatePost(post)
+	if appErr != nil {
 		return errors.Wrap(appErr, "failed to send the invitation")
+	}
+	// The record binds the invitation to its post; it expires from the store a day after it
+	// stops being answerable.
+	inv.PostID = created.Id
+	if _, err := d.Conversations.KV.Set(store.InviteKey(inv.ID), inv, pluginapi.SetExpiry(2*InviteTTL)); err != nil {
+		return errors.Wrap(err, "failed to record the invitation")
 	}
 	return nil
 }
 
-// AnswerInvite accepts or declines an invitation; accepting adds the invitee to the channel.
-func (d *Desk) AnswerInvite(inviteeID, convID string, accept bool) (*helpdesk.Conversation, error) {
-	conv, err := d.Conversation(inviteeID, convID)
+// AnswerInvite accepts or declines an invitation, exactly once and within InviteTTL; accepting
+// adds the invitee to the channel. postID is the post the button was clicked on.
+func (d *Desk) AnswerInvite(inviteeID, inviteID, postID string, accept bool) (*helpdesk.Conversation, error) {
+	var inv Invitation
+	found, err := store.GetJSON(d.Conversations.KV, store.InviteKey(inviteID), &inv)
+	if err != nil {
+		return nil, err
+	}
+	if !found || inv.InviteeID != inviteeID || inv.PostID != postID {
+		return nil, helpdesk.Refuse(helpdesk.ErrNotFound, "error.invite_unknown")
+	}
+	conv, err := d.Conversation(inviteeID, inv.ConversationID)
+	if err != nil {
+		return nil, err
+	}
+	if accept && conv.State == helpdesk.StateClosed {
+		return nil, helpdesk.Refuse(helpdesk.ErrConflict, "error.conversation_closed")
+	}
+	now := d.Now()
+	_, err = store.UpdateJSON(d.Conversations.KV, store.InviteKey(inviteID), func(rec *Invitation, exists bool) (bool, error) {
+		switch {
+		case !exists:
+			return false, helpdesk.Refuse(helpdesk.ErrNotFound, "error.invite_unknown")
+		case rec.State != invitePending:
+			return false, helpdesk.Refuse(helpdesk.ErrConflict, "error.invite_answered")
+		case now.Sub(time.UnixMilli(rec.CreatedAt)) > InviteTTL:
+			return false, helpdesk.Refuse(helpdesk.ErrConflict, "error.invite_expired")
+		}
+		rec.State = inviteDeclined
+		if accept {
+			rec.State = inviteAccepted
+		}
+		return true, nil
+	})
 	if err != nil {
 		return nil, err
 	}
 	if !accept {
 		return conv, nil
-	}
-	if conv.State == helpdesk.StateClosed {
-		return nil, helpdesk.Refuse(helpdesk.ErrConflict, "error.conversation_closed")
 	}
 	if _, appErr := d.API.AddChannelMember(conv.ChannelID, inviteeID); appErr != nil && appErr.StatusCode != http.StatusBadRequest {
 		return nil, errors.Wrap(appErr, "failed to add you to the conversation")

@@ -92,7 +92,7 @@ func approved(all []whatsapp.Template) []whatsapp.Template {
 // SendHSM sends an approved template with its parameters. Parameter counts are checked before
 // anything is sent; templates are allowed outside the 24-hour window.
 func (d *Desk) SendHSM(ctx context.Context, agentID, convID, name, language string, params whatsapp.TemplateParams) error {
-	conv, err := d.Conversation(agentID, convID)
+	conv, err := d.Handled(agentID, convID)
 	if err != nil {
 		return err
 	}
@@ -111,6 +111,9 @@ func (d *Desk) SendHSM(ctx context.Context, agentID, convID, name, language stri
 // SendHSMList is SendHSM with the values typed after the template name, spread over header,
 // body and buttons.
 func (d *Desk) SendHSMList(ctx context.Context, agentID, convID, name string, values []string) error {
+	if _, err := d.Handled(agentID, convID); err != nil {
+		return err
+	}
 	t, err := d.Templates.Find(ctx, name, "")
 	if err != nil {
 		return err
@@ -124,7 +127,7 @@ func (d *Desk) SendHSMList(ctx context.Context, agentID, convID, name string, va
 
 // SendMacro sends a macro, its variables filled, as a free-form message.
 func (d *Desk) SendMacro(ctx context.Context, agentID, convID, name string) error {
-	conv, err := d.Conversation(agentID, convID)
+	conv, err := d.Handled(agentID, convID)
 	if err != nil {
 		return err
 	}

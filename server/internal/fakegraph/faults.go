@@ -29,6 +29,10 @@ type Fault struct {
 	// customer gets it) and only then holds the answer for Delay, as when
 	// Meta took a message but its answer never made it back in time.
 	Accept bool
+
+	// Pass lets the request through untouched: queued before a fault, it makes
+	// a later request fail (the second page of a listing, say).
+	Pass bool
 }
 
 // Preset faults (CLOUD_API.md §6).

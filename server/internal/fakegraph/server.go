@@ -91,16 +91,18 @@ type Server struct {
 	opts Options
 	srv  *httptest.Server
 
-	mu         sync.Mutex
-	sent       []SentMessage
-	reads      []string
-	uploads    []UploadedMedia
-	requests   map[Endpoint]int
-	media      map[string]*mediaFile
-	templates  []map[string]any
-	faults     map[Endpoint][]Fault
-	always     map[Endpoint]Fault
-	recipients map[string]string
+	mu        sync.Mutex
+	sent      []SentMessage
+	reads     []string
+	uploads   []UploadedMedia
+	requests  map[Endpoint]int
+	media     map[string]*mediaFile
+	templates []map[string]any
+	faults    map[Endpoint][]Fault
+	// tokenInPaging puts the access token into paging links (SetPagingAccessToken).
+	tokenInPaging bool
+	always        map[Endpoint]Fault
+	recipients    map[string]string
 }
 
 // New starts a fake on 127.0.0.1, closed when the test ends.
@@ -224,7 +226,7 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request, ep Endpoint, nex
 	s.requests[ep]++
 	s.mu.Unlock()
 
-	if f, ok := s.takeFault(ep); ok {
+	if f, ok := s.takeFault(ep); ok && !f.Pass {
 		if !f.Accept {
 			s.writeFault(w, r, f)
 			return

@@ -198,6 +198,9 @@ func (s *Server) serveTemplates(w http.ResponseWriter, r *http.Request, wabaID s
 			}
 			next.Set("after", encodeCursor(end))
 			next.Del("access_token")
+			if s.pagingToken() {
+				next.Set("access_token", s.opts.AccessToken) // as the real Graph API does
+			}
 			paging["next"] = s.URL + r.URL.Path + "?" + next.Encode()
 		}
 		if offset > 0 {
@@ -440,4 +443,18 @@ func checkButtons(defs []any, given map[int]map[string]any) *apiError {
 		return invalidParam("Template has no button at index %d.", i)
 	}
 	return nil
+}
+
+// SetPagingAccessToken makes paging links carry the access token in their query, as the real
+// Graph API's do, so clients can be tested for not leaking it.
+func (s *Server) SetPagingAccessToken(on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.tokenInPaging = on
+}
+
+func (s *Server) pagingToken() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.tokenInPaging
 }
