@@ -29,6 +29,11 @@ func conformanceTemplates(s *Server) {
 			{Type: "BODY", Text: "Olá {{1}}, seu atendimento {{2}} está aguardando."},
 			{Type: "BUTTONS", Buttons: []TemplateButton{{Type: "QUICK_REPLY", Text: "Continuar"}, {Type: "URL", Text: "Ver", URL: "https://x.com/p/{{1}}"}}},
 		}},
+		Template{Name: "promo", Language: "pt_BR", Components: []TemplateComponent{
+			{Type: "HEADER", Format: "DOCUMENT"},
+			{Type: "BODY", Text: "Total {{1}} até {{2}}"},
+			{Type: "BUTTONS", Buttons: []TemplateButton{{Type: "COPY_CODE", Text: "Copiar"}}},
+		}},
 		Template{Name: "named", Language: "en_US", ParameterFormat: "NAMED", Components: []TemplateComponent{{Type: "BODY", Text: "Hi {{customer_name}}"}}},
 	)
 }
@@ -87,6 +92,7 @@ func TestConformanceValidRequests(t *testing.T) {
 		{"reply with context and opaque data", send("text", map[string]any{"body": "ok"},
 			"context", map[string]any{"message_id": "wamid.ABC"}, "biz_opaque_callback_data", "mm:post:7h3k")},
 		{"image by id with caption", send("image", map[string]any{"id": "1013859600285441", "caption": "foto"})},
+		{"image by link", send("image", map[string]any{"link": "https://example.com/a.jpg"})},
 		{"document with filename", send("document", map[string]any{"id": "1013859600285441", "filename": "a.pdf", "caption": "c"})},
 		{"audio", send("audio", map[string]any{"id": "1013859600285443"})},
 		{"video", send("video", map[string]any{"id": "1013859600285444"})},
@@ -94,6 +100,12 @@ func TestConformanceValidRequests(t *testing.T) {
 		{"reaction", send("reaction", map[string]any{"message_id": "wamid.ABC", "emoji": "👍"})},
 		{"reaction removal", send("reaction", map[string]any{"message_id": "wamid.ABC", "emoji": ""})},
 		{"template with parameters", template("retomar_atendimento", "pt_BR", imageHeader, body2, quickReply, urlButton)},
+		{"template with currency, date_time and copy_code", template("promo", "pt_BR",
+			map[string]any{"type": "header", "parameters": []any{map[string]any{"type": "document", "document": map[string]any{"id": "1", "filename": "a.pdf"}}}},
+			map[string]any{"type": "body", "parameters": []any{
+				map[string]any{"type": "currency", "currency": map[string]any{"fallback_value": "R$ 10,00", "code": "BRL", "amount_1000": 10000}},
+				map[string]any{"type": "date_time", "date_time": map[string]any{"fallback_value": "1 de maio"}}}},
+			map[string]any{"type": "button", "sub_type": "copy_code", "index": "0", "parameters": []any{map[string]any{"type": "coupon_code", "coupon_code": "OFF10"}}})},
 		{"named template", template("named", "en_US", map[string]any{"type": "body", "parameters": []any{
 			map[string]any{"type": "text", "parameter_name": "customer_name", "text": "Maria"}}})},
 		{"mark read", map[string]any{"messaging_product": "whatsapp", "status": "read", "message_id": "wamid.ABC"}},
@@ -152,6 +164,11 @@ func TestConformanceViolations(t *testing.T) {
 		{"button index not a digit", template("retomar_atendimento", "pt_BR", imageHeader, body2,
 			map[string]any{"type": "button", "sub_type": "quick_reply", "index": "first", "parameters": []any{map[string]any{"type": "payload", "payload": "P"}}}),
 			"regular expression"},
+		{"coupon_code parameter without the code", template("promo", "pt_BR", body2,
+			map[string]any{"type": "button", "sub_type": "copy_code", "index": "0", "parameters": []any{map[string]any{"type": "coupon_code"}}}),
+			`property "coupon_code" is missing`},
+		{"language without code", send("template", map[string]any{"name": "named", "language": map[string]any{"policy": "deterministic"}}),
+			`property "code" is missing`},
 		{"reaction field unknown", send("reaction", map[string]any{"message_id": "wamid.A", "emoji": "x", "remove": true}), `"remove"`},
 		{"mark read without message_id", map[string]any{"messaging_product": "whatsapp", "status": "read"}, `property "message_id" is missing`},
 	}
