@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"strings"
 	"time"
 
@@ -135,9 +136,9 @@ func (in *Inbound) referralLine(l *l10n.Localizer, m *whatsapp.Message) string {
 	if headline == "" && ref.SourceURL == "" {
 		return ""
 	}
-	line := "📣 _" + in.Texts.T(l, "inbound.referral", map[string]any{"Headline": truncate(headline, 200)}) + "_"
-	if ref.SourceURL != "" {
-		line += " " + truncate(ref.SourceURL, 500)
+	line := "📣 _" + in.Texts.T(l, "inbound.referral", map[string]any{"Headline": format.Inert(truncate(headline, 200))}) + "_"
+	if u, err := url.Parse(ref.SourceURL); err == nil && (u.Scheme == "https" || u.Scheme == "http") {
+		line += " " + format.Inert(truncate(ref.SourceURL, 500)) // shown bare: no link text to disguise it
 	}
 	return line
 }
@@ -233,7 +234,7 @@ func (in *Inbound) quote(l *l10n.Localizer, p *model.Post) string {
 	if excerpt == "" && len(p.FileIds) > 0 {
 		excerpt = "📎"
 	}
-	head := in.Texts.T(l, "inbound.quote", map[string]any{"Author": author, "Time": time.UnixMilli(at).UTC().Format("2006-01-02 15:04 MST")})
+	head := in.Texts.T(l, "inbound.quote", map[string]any{"Author": format.Inert(author), "Time": time.UnixMilli(at).UTC().Format("2006-01-02 15:04 MST")})
 	return "> ↩️ _" + head + "_\n> " + excerpt
 }
 

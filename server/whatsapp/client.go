@@ -26,8 +26,9 @@ const (
 	DefaultHTTPTimeout = 30 * time.Second
 
 	// UserAgent is sent on every request; some Meta media hosts answer an
-	// HTML page instead of the file when it is missing.
-	UserAgent = "mattermost-plugin-whatsapp-helpdesk/1.0"
+	// HTML page instead of the file when it is missing. Meta's OpenAPI file
+	// requires name/MAJOR.MINOR.PATCH.
+	UserAgent = "mattermost-plugin-whatsapp-helpdesk/1.0.0"
 
 	// pairRateLimitBackoff is the community figure for one message per
 	// business/customer pair (§7): retrying a 131056 sooner is pointless.

@@ -43,6 +43,7 @@ func call(t *testing.T, s *Server, method, path, token string, body any) (int, m
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
 	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", testUserAgent)
 	resp, err := http.DefaultClient.Do(req)
 	require.NoError(t, err)
 	defer func() { _ = resp.Body.Close() }()
@@ -65,6 +66,10 @@ func errCode(t *testing.T, body map[string]any) int {
 }
 
 const tok = DefaultAccessToken
+
+// testUserAgent matches the pattern Meta's OpenAPI file gives User-Agent
+// (Go's default "Go-http-client/1.1" does not).
+const testUserAgent = "fakegraph-test/1.0.0"
 
 var msgsPath = "/v25.0/" + DefaultPhoneNumberID + "/messages"
 
@@ -102,7 +107,7 @@ func TestSendText(t *testing.T) {
 }
 
 func TestSendValidation(t *testing.T) {
-	s := New(t, Options{})
+	s := New(t, Options{AllowInvalid: true}) // malformed on purpose: the fake's own checks answer
 	media := func(typ string, obj map[string]any) map[string]any {
 		return map[string]any{"messaging_product": "whatsapp", "to": "5511", "type": typ, typ: obj}
 	}
@@ -148,7 +153,7 @@ func TestSendValidation(t *testing.T) {
 }
 
 func TestAuthAndRouting(t *testing.T) {
-	s := New(t, Options{AccessToken: "secret"})
+	s := New(t, Options{AccessToken: "secret", AllowInvalid: true}) // bad tokens, paths and methods on purpose
 	status, body := call(t, s, http.MethodPost, msgsPath, "wrong", textMsg("1", "x"))
 	assert.Equal(t, http.StatusUnauthorized, status)
 	assert.Equal(t, 190, errCode(t, body))
@@ -168,6 +173,8 @@ func TestAuthAndRouting(t *testing.T) {
 	status, _ = call(t, s, http.MethodGet, msgsPath, "secret", nil)
 	assert.Equal(t, http.StatusBadRequest, status)
 	assert.Len(t, s.Sent(), 1)
+	// The token in the query, the unknown path and GET /messages break Meta's description.
+	assert.Len(t, s.Violations(), 4, "%v", s.Violations())
 }
 
 func TestMarkRead(t *testing.T) {
@@ -192,6 +199,7 @@ func upload(t *testing.T, s *Server, filename, typ string, data []byte) (int, ma
 	_, _ = fw.Write(data)
 	require.NoError(t, w.Close())
 	req, _ := http.NewRequest(http.MethodPost, s.URL+"/v25.0/"+DefaultPhoneNumberID+"/media", &buf)
+	req.Header.Set("User-Agent", testUserAgent)
 	req.Header.Set("Authorization", "Bearer "+tok)
 	req.Header.Set("Content-Type", w.FormDataContentType())
 	resp, err := http.DefaultClient.Do(req)
@@ -203,7 +211,7 @@ func upload(t *testing.T, s *Server, filename, typ string, data []byte) (int, ma
 }
 
 func TestUploadAndDownload(t *testing.T) {
-	s := New(t, Options{})
+	s := New(t, Options{AllowInvalid: true}) // one download without a token on purpose
 	data := []byte("%PDF-1.4 protocolo")
 	status, body := upload(t, s, "protocolo.pdf", "application/pdf", data)
 	require.Equal(t, 200, status, body)
@@ -236,6 +244,7 @@ func TestUploadAndDownload(t *testing.T) {
 	assert.Equal(t, http.StatusUnauthorized, resp.StatusCode, "bearer token required")
 
 	req, _ := http.NewRequest(http.MethodGet, mediaURL, nil)
+	req.Header.Set("User-Agent", testUserAgent)
 	req.Header.Set("Authorization", "Bearer "+tok)
 	resp, err = http.DefaultClient.Do(req)
 	require.NoError(t, err)
@@ -246,6 +255,7 @@ func TestUploadAndDownload(t *testing.T) {
 	assert.Equal(t, data, got)
 
 	req, _ = http.NewRequest(http.MethodGet, strings.Replace(mediaURL, "hash=", "hash=x", 1), nil)
+	req.Header.Set("User-Agent", testUserAgent)
 	req.Header.Set("Authorization", "Bearer "+tok)
 	resp, err = http.DefaultClient.Do(req)
 	require.NoError(t, err)
@@ -262,6 +272,10 @@ func TestUploadAndDownload(t *testing.T) {
 	assert.Equal(t, 3, s.Requests(MediaDownload))
 	assert.Equal(t, 6, s.Requests(Media))
 	assert.Equal(t, 3, s.Requests(Upload))
+	require.NotEmpty(t, s.Violations())
+	for _, v := range s.Violations() {
+		assert.Equal(t, "/whatsapp_business/attachments/", v.Path, "only the tokenless download breaks the spec: %s", v)
+	}
 }
 
 func TestSeededMedia(t *testing.T) {
@@ -342,8 +356,11 @@ func TestTemplateSendValidation(t *testing.T) {
 		Template{Name: "paused", Language: "en_US", Status: "PAUSED"},
 	)
 	tmpl := func(name, lang string, comps ...any) map[string]any {
-		return map[string]any{"messaging_product": "whatsapp", "recipient_type": "individual", "to": "5511", "type": "template",
-			"template": map[string]any{"name": name, "language": map[string]any{"code": lang}, "components": comps}}
+		t := map[string]any{"name": name, "language": map[string]any{"code": lang}}
+		if len(comps) > 0 {
+			t["components"] = comps
+		}
+		return map[string]any{"messaging_product": "whatsapp", "recipient_type": "individual", "to": "5511", "type": "template", "template": t}
 	}
 	header := map[string]any{"type": "header", "parameters": []any{map[string]any{"type": "image", "image": map[string]any{"id": "1"}}}}
 	body2 := map[string]any{"type": "body", "parameters": []any{map[string]any{"type": "text", "text": "Maria"}, map[string]any{"type": "text", "text": "4821"}}}
@@ -435,6 +452,8 @@ func TestFaults(t *testing.T) {
 
 	s.FailNext(Templates, 1, Fault{HTTPStatus: 502, Body: "<html>Bad Gateway</html>"})
 	req, _ := http.NewRequest(http.MethodGet, s.URL+"/v25.0/"+DefaultWABAID+"/message_templates", nil)
+	req.Header.Set("User-Agent", testUserAgent)
+	req.Header.Set("Authorization", "Bearer "+tok)
 	resp, err := http.DefaultClient.Do(req)
 	require.NoError(t, err)
 	raw, _ := io.ReadAll(resp.Body)
@@ -456,6 +475,8 @@ func TestTimeoutFaultIsNotRecorded(t *testing.T) {
 	client := &http.Client{Timeout: 100 * time.Millisecond}
 	raw, _ := json.Marshal(textMsg("1", "x"))
 	req, _ := http.NewRequest(http.MethodPost, s.URL+msgsPath, bytes.NewReader(raw))
+	req.Header.Set("User-Agent", testUserAgent)
+	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Authorization", "Bearer "+tok)
 	start := time.Now()
 	resp, err := client.Do(req)
@@ -485,6 +506,8 @@ func TestConcurrentUse(t *testing.T) {
 			defer wg.Done()
 			raw, _ := json.Marshal(textMsg(fmt.Sprint(i), "x"))
 			req, _ := http.NewRequest(http.MethodPost, s.URL+msgsPath, bytes.NewReader(raw))
+			req.Header.Set("User-Agent", testUserAgent)
+			req.Header.Set("Content-Type", "application/json")
 			req.Header.Set("Authorization", "Bearer "+tok)
 			resp, err := http.DefaultClient.Do(req)
 			if err != nil {

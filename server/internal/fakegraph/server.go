@@ -12,6 +12,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math/big"
 	"net/http"
 	"net/http/httptest"
@@ -38,6 +39,13 @@ type Options struct {
 	WABAID             string
 	AppSecret          string
 	DisplayPhoneNumber string // metadata.display_phone_number of webhooks
+
+	// AllowInvalid is for tests that send malformed requests on purpose:
+	// requests that violate Meta's OpenAPI description are only recorded
+	// (Violations) and answered by the fake's own checks, and the test does
+	// not fail. By default a violation is answered with Graph's (#100) error
+	// and fails the test that caused it.
+	AllowInvalid bool
 }
 
 // Endpoint names a part of the API, for faults and request counts.
@@ -91,18 +99,19 @@ type Server struct {
 	opts Options
 	srv  *httptest.Server
 
-	mu        sync.Mutex
-	sent      []SentMessage
-	reads     []string
-	uploads   []UploadedMedia
-	requests  map[Endpoint]int
-	media     map[string]*mediaFile
-	templates []map[string]any
-	faults    map[Endpoint][]Fault
+	mu         sync.Mutex
+	sent       []SentMessage
+	reads      []string
+	uploads    []UploadedMedia
+	requests   map[Endpoint]int
+	media      map[string]*mediaFile
+	templates  []map[string]any
+	faults     map[Endpoint][]Fault
+	always     map[Endpoint]Fault
+	recipients map[string]string
+	violations []Violation
 	// tokenInPaging puts the access token into paging links (SetPagingAccessToken).
 	tokenInPaging bool
-	always        map[Endpoint]Fault
-	recipients    map[string]string
 }
 
 // New starts a fake on 127.0.0.1, closed when the test ends.
@@ -131,6 +140,18 @@ func New(t testing.TB, opts Options) *Server {
 		always:     map[Endpoint]Fault{},
 		recipients: map[string]string{},
 	}
+	if sp := openAPI(); sp.err != nil {
+		t.Fatalf("fakegraph: %v", sp.err)
+	}
+	// Registered before Close so that it runs after it, once no request is in flight.
+	t.Cleanup(func() {
+		if opts.AllowInvalid {
+			return
+		}
+		for _, v := range s.Violations() {
+			t.Errorf("fakegraph: request violates Meta's OpenAPI description: %s", v)
+		}
+	})
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
 	s.URL = s.srv.URL
 	t.Cleanup(s.srv.Close)
@@ -174,7 +195,14 @@ func (s *Server) Requests(ep Endpoint) int {
 	return s.requests[ep]
 }
 
-// Reset forgets recorded traffic and faults; seeded media and templates stay.
+// Violations returns the requests that broke Meta's OpenAPI description, oldest first.
+func (s *Server) Violations() []Violation {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Violation(nil), s.violations...)
+}
+
+// Reset forgets recorded traffic and faults (not violations); seeded media and templates stay.
 func (s *Server) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -201,6 +229,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if len(parts) < 2 || !versionRE.MatchString(parts[0]) {
+		s.violate(r, "no operation of Meta's description has this path")
 		writeGraphError(w, http.StatusBadRequest, graphErr{Code: 2500, Message: "Unknown path components: " + r.URL.Path})
 		return
 	}
@@ -215,16 +244,19 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	case len(parts) == 3 && parts[2] == "message_templates":
 		s.handle(w, r, Templates, func(w http.ResponseWriter, r *http.Request) { s.serveTemplates(w, r, id) })
 	default:
+		s.violate(r, "no operation of Meta's description has this path")
 		writeGraphError(w, http.StatusBadRequest, graphErr{Code: 2500, Message: "Unknown path components: /" + strings.Join(parts[2:], "/")})
 	}
 }
 
-// handle counts the request, applies a pending fault, checks the token, then
-// runs the endpoint.
+// handle counts the request, checks it against Meta's OpenAPI description,
+// applies a pending fault, checks the token, refuses a violation, then runs
+// the endpoint.
 func (s *Server) handle(w http.ResponseWriter, r *http.Request, ep Endpoint, next http.HandlerFunc) {
 	s.mu.Lock()
 	s.requests[ep]++
 	s.mu.Unlock()
+	reasons := s.conform(r, ep)
 
 	if f, ok := s.takeFault(ep); ok && !f.Pass {
 		if !f.Accept {
@@ -260,7 +292,47 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request, ep Endpoint, nex
 		})
 		return
 	}
+	if len(reasons) > 0 && !s.opts.AllowInvalid {
+		if ep == MediaDownload {
+			http.Error(w, "Bad Request", http.StatusBadRequest)
+			return
+		}
+		writeGraphError(w, http.StatusBadRequest, graphErr{Code: 100, Message: "(#100) Invalid parameter",
+			Details: strings.Join(reasons, "; ")})
+		return
+	}
 	next(w, r)
+}
+
+// maxValidatedBody bounds what conform buffers (uploads are capped at 101 MB).
+const maxValidatedBody = 101 << 20
+
+// conform validates r against Meta's OpenAPI description and records each
+// violation; r.Body is buffered and restored for the endpoint.
+func (s *Server) conform(r *http.Request, ep Endpoint) []string {
+	raw, err := io.ReadAll(io.LimitReader(r.Body, maxValidatedBody))
+	_ = r.Body.Close()
+	r.Body = io.NopCloser(bytes.NewReader(raw))
+	if err != nil {
+		return nil // the client went away; nothing to judge
+	}
+	name, params := specRequest(r, ep, raw)
+	var reasons []string
+	if so := specOps[name]; so.method != r.Method {
+		reasons = []string{fmt.Sprintf("%s is not an operation of %s", r.Method, so.path)}
+	} else {
+		reasons = validateRequest(r, raw, name, params)
+	}
+	for _, reason := range reasons {
+		s.violate(r, reason)
+	}
+	return reasons
+}
+
+func (s *Server) violate(r *http.Request, reason string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.violations = append(s.violations, Violation{Method: r.Method, Path: r.URL.Path, Reason: reason})
 }
 
 func (s *Server) authorized(r *http.Request) bool {
