@@ -109,6 +109,7 @@ func (p *Plugin) OnActivate() (err error) {
 	p.nodeID = model.NewId()
 	p.stats = metrics.New(p.kv, p.nodeID, manifestVersion)
 	p.wire(botID, signingKey)
+	go p.backfill()
 	if err := p.API.RegisterCommand(command.Definition()); err != nil {
 		return errors.Wrap(err, "failed to register /whatsapp")
 	}
