@@ -24,7 +24,7 @@ import (
 func (p *Plugin) wire(botID string, signingKey []byte) {
 	now := time.Now
 	signer := action.Signer{Key: signingKey}
-	p.people = &helpdesk.People{KV: p.kv, Now: now}
+	p.people = &helpdesk.People{KV: p.kv, Now: now, Merged: p.personForgotten}
 	p.conversations = &helpdesk.Conversations{KV: p.kv, Now: now}
 	p.messages = &helpdesk.Messages{KV: p.kv, Now: now, Lease: p.claimLease, Retention: 30 * 24 * time.Hour}
 	credits := &helpdesk.Credits{
