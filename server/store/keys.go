@@ -154,3 +154,11 @@ func ErasureKey(personID string) string { return prefix + "erasure/" + personID 
 
 // MigrationKey marks a once-per-cluster data migration as done.
 func MigrationKey(name string) string { return prefix + "migrated/" + name }
+
+// PersonPostsIndexKey lists the posts about a person outside conversation channels (export
+// files DM'd to admins), so erasing the person removes them too.
+func PersonPostsIndexKey(personID string) string { return prefix + "idx/personposts/" + personID }
+
+// ErasuresIndexKey lists the people whose erasure is under way, so one interrupted midway is
+// finished by the retention job.
+func ErasuresIndexKey() string { return prefix + "idx/erasures" }
