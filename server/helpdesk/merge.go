@@ -20,7 +20,8 @@ type PhoneTaken struct {
 func (e *PhoneTaken) Unwrap() error { return e.Problem }
 
 func phoneTaken(personID, phone string) error {
-	return &PhoneTaken{Problem: Refuse(ErrConflict, "error.phone_taken", "Phone", FormatPhone(phone)).(*Problem), PersonID: personID}
+	problem := &Problem{Kind: ErrConflict, ID: "error.phone_taken", Data: map[string]any{"Phone": FormatPhone(phone)}}
+	return &PhoneTaken{Problem: problem, PersonID: personID}
 }
 
 // AgentMade reports whether agents created or edited the person; such a person is never taken

@@ -134,7 +134,7 @@ func (s *Service) erasePerson(actorID, personID string) (Counts, error) {
 		}
 		total.Records++
 	}
-	job.Counts.add(total)
+	job.add(total)
 	entry := AuditEntry{ID: job.AuditID, At: job.StartedAt, ActorID: job.ActorID, Reason: ReasonRequest, Counts: job.Counts}
 	if err := s.audit(entry); err != nil {
 		return total, err
@@ -214,7 +214,7 @@ func (s *Service) bump(personID string, n Counts) error {
 		if !exists {
 			return false, nil
 		}
-		job.Counts.add(n)
+		job.add(n)
 		return true, nil
 	})
 	return err
