@@ -18,7 +18,9 @@ func (p *Plugin) newRouter() *mux.Router {
 	r.Handle("/webhook", p.timed(http.HandlerFunc(p.handleWebhook))).Methods(http.MethodPost)
 
 	api := &httpapi.API{PluginAPI: p.API, Desk: p.desk, Views: p.views, Describe: p.outbound.Describe, TicketChanged: p.publishTicket}
-	api.Register(r.PathPrefix("/api/v1").Subrouter())
+	v1 := r.PathPrefix("/api/v1").Subrouter()
+	api.Register(v1)
+	api.RegisterPrivacy(v1, p.privacy)
 
 	actions := &httpapi.Handlers{
 		API: p.API, BotUserID: p.botUserID, Desk: p.desk, Signer: p.desk.Signer, Texts: p.texts,

@@ -40,11 +40,15 @@ type configuration struct {
 	LowCreditThreshold       int
 	InternalNotePrefix       string
 	ChatGroups               string
+	// RetentionDays erases closed conversations older than this (LGPD); 0 keeps everything.
+	RetentionDays int
 
 	// Hidden settings (not in plugin.json), for tests: how long one post's send may take before
 	// another node marks it, and how often the repair job looks (0 = the defaults).
 	OutboundLeaseSeconds int
 	RepairIntervalMillis int
+	// RetentionIntervalMillis is how often the retention job looks (hidden, for tests).
+	RetentionIntervalMillis int
 
 	// chatGroups is ChatGroups parsed once when the configuration is loaded, so routing a
 	// webhook does not decode JSON for every message.
@@ -55,6 +59,9 @@ func (c *configuration) Clone() *configuration {
 	clone := *c
 	return &clone
 }
+
+// maxRetentionDays bounds the retention setting (a hundred years).
+const maxRetentionDays = 36500
 
 var (
 	graphVersionPattern = regexp.MustCompile(`^v\d+\.\d+$`)
@@ -100,6 +107,9 @@ func (c *configuration) validate() error {
 	}
 	if !channelNamePattern.MatchString(c.QueueChannelName) {
 		problems = append(problems, "queue channel must be a channel name as in its URL (lowercase letters, digits, - and _)")
+	}
+	if c.RetentionDays < 0 || c.RetentionDays > maxRetentionDays {
+		problems = append(problems, "retention must be between 0 (keep everything) and 36500 days")
 	}
 	if c.CreditsGranted < 0 || c.LowCreditThreshold < 0 {
 		problems = append(problems, "credits and the low-credit threshold cannot be negative")

@@ -67,4 +67,7 @@ func (p *Plugin) OnPluginClusterEvent(_ *plugin.Context, ev model.PluginClusterE
 	if ev.Id == clusterEventConversationClosed && p.inbound != nil {
 		p.inbound.ForgetConversation(string(ev.Data))
 	}
+	if ev.Id == clusterEventPersonForgotten && p.inbound != nil {
+		p.inbound.ForgetPerson(string(ev.Data))
+	}
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/httpapi"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/l10n"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/metrics"
+	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/privacy"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/store"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/whatsapp"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/workflow"
@@ -63,6 +64,7 @@ type Plugin struct {
 	desk          *workflow.Desk
 	views         *httpapi.Views
 	commands      *command.Handler
+	privacy       *privacy.Service
 	stats         *metrics.Counters
 	router        *mux.Router
 	webhookSlots  chan struct{}
@@ -109,6 +111,7 @@ func (p *Plugin) OnActivate() (err error) {
 	p.nodeID = model.NewId()
 	p.stats = metrics.New(p.kv, p.nodeID, manifestVersion)
 	p.wire(botID, signingKey)
+	go p.backfill()
 	if err := p.API.RegisterCommand(command.Definition()); err != nil {
 		return errors.Wrap(err, "failed to register /whatsapp")
 	}
@@ -127,6 +130,7 @@ func (p *Plugin) OnActivate() (err error) {
 		{"distribute", distributeInterval, p.distribute},
 		{"templates-sync", templateSyncInterval, p.syncTemplates},
 		{"repair", p.repairInterval(), p.repair},
+		{"retention", p.retentionInterval(), p.enforceRetention},
 	} {
 		job, err := cluster.Schedule(p.API, j.key, cluster.MakeWaitForInterval(j.every), j.run)
 		if err != nil {

@@ -24,7 +24,7 @@ import (
 func (p *Plugin) wire(botID string, signingKey []byte) {
 	now := time.Now
 	signer := action.Signer{Key: signingKey}
-	p.people = &helpdesk.People{KV: p.kv, Now: now}
+	p.people = &helpdesk.People{KV: p.kv, Now: now, Merged: p.personForgotten}
 	p.conversations = &helpdesk.Conversations{KV: p.kv, Now: now}
 	p.messages = &helpdesk.Messages{KV: p.kv, Now: now, Lease: p.claimLease, Retention: 30 * 24 * time.Hour}
 	credits := &helpdesk.Credits{
@@ -75,6 +75,8 @@ func (p *Plugin) wire(botID string, signingKey []byte) {
 	}
 	p.views = &httpapi.Views{API: p.API, People: p.people, TeamName: func() string { return p.getConfiguration().TeamName }}
 	p.commands = &command.Handler{API: p.API, Desk: p.desk, Texts: p.texts, Describe: p.outbound.Describe, Stats: p.statsText}
+	p.privacy = p.newPrivacy(botID, now)
+	p.commands.Privacy = p.privacy
 }
 
 // claimLease outlasts the slowest message processing: a media download may take

@@ -69,3 +69,14 @@ func (c *customerCache) forgetConversation(convID string) {
 		}
 	}
 }
+
+// forgetPerson drops every entry of a person (merged into another, or erased).
+func (c *customerCache) forgetPerson(personID string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for k, e := range c.entries {
+		if e.person.ID == personID {
+			delete(c.entries, k)
+		}
+	}
+}

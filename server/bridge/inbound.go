@@ -107,6 +107,12 @@ func (in *Inbound) ForgetConversation(convID string) {
 	in.customers().forgetConversation(convID)
 }
 
+// ForgetPerson drops what this node cached about a person merged into another or erased; called
+// here and (through a cluster event) on every other node.
+func (in *Inbound) ForgetPerson(personID string) {
+	in.customers().forgetPerson(personID)
+}
+
 func (in *Inbound) customers() *customerCache {
 	in.cacheOnce.Do(func() { in.cache = newCustomerCache(10000, 10*time.Minute) })
 	return in.cache

@@ -17,6 +17,7 @@ import (
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/format"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/helpdesk"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/l10n"
+	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/privacy"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/workflow"
 )
 
@@ -35,6 +36,8 @@ type Handler struct {
 	Describe func(userID string, err error) string
 	// Stats renders the admin counters (observability).
 	Stats func() string
+	// Privacy exports and erases customers' data (LGPD).
+	Privacy *privacy.Service
 }
 
 // Definition registers the command with its autocomplete tree.
@@ -62,13 +65,14 @@ func Definition() *model.Command {
 	credits := add("credits", "[add N]", "Show the credit balance (admins: add credits)")
 	credits.AddCommand(model.NewAutocompleteData("add", "<N>", "Grant N more credits (system admins)"))
 	add("stats", "", "Message counters (system admins)")
+	ac.AddCommand(lgpdAutocomplete())
 	add("help", "", "Show help")
 	return &model.Command{
 		Trigger:          Trigger,
 		DisplayName:      "WhatsApp Helpdesk",
 		Description:      "Attend and answer WhatsApp conversations",
 		AutoComplete:     true,
-		AutoCompleteDesc: "Available: queue, attend, macros, macro, hsm, templates, invite, transfer, status, close, ticket, credits, stats, help",
+		AutoCompleteDesc: "Available: queue, attend, macros, macro, hsm, templates, invite, transfer, status, close, ticket, credits, stats, lgpd, help",
 		AutoCompleteHint: "[command]",
 		AutocompleteData: ac,
 	}
@@ -126,6 +130,8 @@ func (h *Handler) Execute(args *model.CommandArgs) *model.CommandResponse {
 		return c.ticket()
 	case "credits":
 		return c.credits(rest)
+	case "lgpd":
+		return c.lgpd(rest)
 	case "stats":
 		if !h.Desk.IsAdmin(args.UserId) {
 			return c.reply(c.t("cmd.admin_only", nil))

@@ -126,6 +126,9 @@ func (cs *Conversations) OpenFor(group string, person *Person) (conv *Conversati
 		_ = cs.KV.Delete(store.ConversationKey(c.ID))
 		return cs.OpenFor(group, person)
 	}
+	if err := store.NewIndex(cs.KV, store.PersonConversationsIndexKey(person.ID)).Add(c.ID); err != nil {
+		return nil, false, err
+	}
 	return c, true, store.NewIndex(cs.KV, store.ConversationIndexKey(StateWaiting)).Add(c.ID)
 }
 

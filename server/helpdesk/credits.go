@@ -124,8 +124,15 @@ func (cr *Credits) Commit(holdID string, entry LedgerEntry) (CreditBalance, erro
 		return CreditBalance{}, err
 	}
 	entry.ID, entry.At = model.NewId(), cr.Now().UnixMilli()
-	if err := store.SetJSON(cr.KV, store.LedgerKey(entry.At, entry.ID), entry); err != nil {
+	key := store.LedgerKey(entry.At, entry.ID)
+	if err := store.SetJSON(cr.KV, key, entry); err != nil {
 		return CreditBalance{}, err
+	}
+	if entry.ConversationID != "" {
+		// Listed under its conversation, so an erasure unlinks it without scanning the ledger.
+		if err := store.NewIndex(cr.KV, store.ConversationLedgerIndexKey(entry.ConversationID)).Add(key); err != nil {
+			return CreditBalance{}, err
+		}
 	}
 	return cr.balance(c), nil
 }

@@ -35,6 +35,8 @@ type Person struct {
 type People struct {
 	KV  store.KV
 	Now func() time.Time
+	// Merged tells every node that a person was merged into another (its caches must forget it).
+	Merged func(personID string)
 }
 
 func (pp *People) now() int64 { return pp.Now().UnixMilli() }
@@ -141,19 +143,31 @@ func (pp *People) create(phone, waID, bsuid, name string) (string, error) {
 	return p.ID, store.NewIndex(pp.KV, store.PeopleIndexKey()).Add(p.ID)
 }
 
-// Create adds a person an agent typed in (from the ticket panel). A phone already known returns
-// an error naming the existing person.
+// Create adds a person an agent typed in (from the ticket panel). With the phone of a contact
+// WhatsApp created and no agent edited, the new person takes that contact over (its WhatsApp
+// identity, conversations and tickets); with the phone of a person agents made, the refusal is
+// a PhoneTaken naming that person.
 func (pp *People) Create(name, phone, email string) (*Person, error) {
 	name, email, err := validPerson(name, email)
 	if err != nil {
 		return nil, err
 	}
 	canon := CanonicalPhone(phone)
+	existing := ""
 	if canon != "" {
-		if id, err := pp.lookup(canon, ""); err != nil {
+		if existing, err = pp.lookup(canon, ""); err != nil {
 			return nil, err
-		} else if id != "" {
-			return nil, Refuse(ErrConflict, "error.phone_taken", "Phone", FormatPhone(canon))
+		}
+		if existing != "" {
+			old, err := pp.Get(existing)
+			switch {
+			case errors.Is(err, ErrNotFound):
+				existing = "" // a key left by an interrupted erasure: the phone is free
+			case err != nil:
+				return nil, err
+			case old.AgentMade():
+				return nil, phoneTaken(old.ID, canon)
+			}
 		}
 	}
 	now := pp.now()
@@ -161,14 +175,20 @@ func (pp *People) Create(name, phone, email string) (*Person, error) {
 	if err := store.SetJSON(pp.KV, store.PersonKey(p.ID), p); err != nil {
 		return nil, err
 	}
-	if canon != "" {
+	if existing != "" {
+		if p, err = pp.takeOver(existing, p); err != nil {
+			return nil, err
+		}
+	} else if canon != "" {
 		won, err := store.Insert(pp.KV, store.PhoneKey(canon), p.ID, 0)
 		if err != nil {
 			return nil, err
 		}
 		if !won {
 			_ = pp.KV.Delete(store.PersonKey(p.ID))
-			return nil, Refuse(ErrConflict, "error.phone_taken", "Phone", FormatPhone(canon))
+			var winner string
+			_, _ = store.GetJSON(pp.KV, store.PhoneKey(canon), &winner)
+			return nil, phoneTaken(winner, canon)
 		}
 	}
 	return p, store.NewIndex(pp.KV, store.PeopleIndexKey()).Add(p.ID)

@@ -89,6 +89,9 @@ func (ts *Tickets) CreateDraft(conv *Conversation, transcript []TranscriptLine) 
 	if !created {
 		return ts.Get(t.ID)
 	}
+	if err := store.NewIndex(ts.KV, store.PersonTicketsIndexKey(t.CustomerID)).Add(t.ID); err != nil {
+		return nil, err
+	}
 	return t, store.NewIndex(ts.KV, store.TicketIndexKey(TicketDraft)).Add(t.ID)
 }
 
@@ -107,6 +110,7 @@ func (ts *Tickets) List(status string) ([]*Ticket, error) {
 
 // Patch edits a draft ticket. A saved ticket is final.
 func (ts *Tickets) Patch(id string, p TicketPatch) (*Ticket, error) {
+	formerCustomer := ""
 	t, err := store.UpdateJSON(ts.KV, store.TicketKey(id), func(t *Ticket, exists bool) (bool, error) {
 		if !exists {
 			return false, errors.Wrapf(ErrNotFound, "ticket %s", id)
@@ -124,13 +128,24 @@ func (ts *Tickets) Patch(id string, p TicketPatch) (*Ticket, error) {
 		if p.Status != nil {
 			t.ConversationStatus = strings.TrimSpace(*p.Status)
 		}
-		if p.CustomerID != nil {
-			t.CustomerID = *p.CustomerID
+		formerCustomer = ""
+		if p.CustomerID != nil && *p.CustomerID != t.CustomerID {
+			formerCustomer, t.CustomerID = t.CustomerID, *p.CustomerID
 		}
 		return true, nil
 	})
 	if err != nil {
 		return nil, err
+	}
+	if formerCustomer != "" {
+		// The ticket is now listed under its new customer (its transcript stays reachable from the
+		// conversation, and so from the person who wrote it).
+		if err := store.NewIndex(ts.KV, store.PersonTicketsIndexKey(t.CustomerID)).Add(t.ID); err != nil {
+			return nil, err
+		}
+		if err := store.NewIndex(ts.KV, store.PersonTicketsIndexKey(formerCustomer)).Remove(t.ID); err != nil {
+			return nil, err
+		}
 	}
 	return &t, nil
 }

@@ -96,6 +96,12 @@ func (a *API) fail(w http.ResponseWriter, userID string, err error) {
 	if status == http.StatusInternalServerError {
 		a.PluginAPI.LogError("WhatsApp Helpdesk API error", "user_id", userID, "error", err.Error())
 	}
+	var taken *helpdesk.PhoneTaken
+	if errors.As(err, &taken) {
+		// The panel offers the person who has the phone instead.
+		WriteJSON(w, status, map[string]string{"error": a.Describe(userID, err), "person_id": taken.PersonID})
+		return
+	}
 	WriteError(w, status, a.Describe(userID, err))
 }
 

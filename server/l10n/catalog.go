@@ -159,5 +159,17 @@ func English() map[string]string {
 		"error.person_name_long":      "A name has at most {{.Max}} characters.",
 		"error.person_email":          "The email address is not valid.",
 		"error.search_short":          "Type at least 2 characters (or 4 digits of a phone number) to search.",
+
+		// Privacy (LGPD): export, erase, retention.
+		"error.privacy_admin_only":    "Only system admins can export or erase a customer's data (LGPD). Nothing was changed.",
+		"error.privacy_phone":         "Give the customer's phone number, e.g. `+55 11 98765-4321`.",
+		"error.privacy_no_person":     "No customer has the phone {{.Phone}}.",
+		"privacy.export_dm":           "LGPD export: everything WhatsApp Helpdesk stores about this customer ({{.Conversations}} conversation(s), {{.Tickets}} ticket(s)) is in the attached JSON file. It holds personal data: share it only with the customer, and delete this message when done.",
+		"privacy.erased_announcement": "A conversation whose customer data was erased (LGPD).",
+		"privacy.erased_channel":      "Erased conversation",
+		"cmd.lgpd.usage":              "Usage (system admins): `/whatsapp lgpd export <phone>` DMs you everything stored about a customer as a JSON file; `/whatsapp lgpd erase <phone>` erases the customer and everything about them.",
+		"cmd.lgpd.exported":           "The export of {{.Customer}} ({{.Phone}}) was sent to you as a direct message from the bot.",
+		"cmd.lgpd.confirm":            "This erases {{.Customer}} ({{.Phone}}) for good: every conversation with its posts and files, tickets, message and delivery records; queue announcements lose the name and phone. It cannot be undone. To go ahead, run `{{.Command}}`.",
+		"cmd.lgpd.erased":             "Erased: {{.Conversations}} conversation(s), {{.Tickets}} ticket(s), {{.Posts}} post(s), {{.Records}} record(s). An audit entry records who erased and when, without personal data. A later message from that phone starts a new customer.",
 	}
 }

@@ -308,3 +308,18 @@ func (ix *Index) Migrate() error {
 	}
 	return errors.Wrap(ix.kv.Delete(ix.key), "failed to delete a migrated index")
 }
+
+// Drop removes every id and then the index's head, leaving no key behind (for an index that
+// belongs to a record being deleted). Dropping again, or an index that never existed, is a no-op.
+func (ix *Index) Drop() error {
+	ids, err := ix.List()
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if err := ix.Remove(id); err != nil {
+			return err
+		}
+	}
+	return errors.Wrap(ix.kv.Delete(IndexHeadKey(ix.key)), "failed to delete an index head")
+}

@@ -119,3 +119,46 @@ func IndexHeadKey(index string) string { return index + "/h" }
 func IndexChunkKey(index string, n int64) string { return index + "/c/" + strconv.FormatInt(n, 10) }
 
 func IndexEntryKey(index, id string) string { return index + "/e/" + shortID(id) }
+
+// PersonConversationsIndexKey lists every conversation of a person (export, erase, merge).
+func PersonConversationsIndexKey(personID string) string {
+	return prefix + "idx/personconv/" + personID
+}
+
+// PersonTicketsIndexKey lists every ticket whose customer is a person (export, erase, merge).
+func PersonTicketsIndexKey(personID string) string { return prefix + "idx/personticket/" + personID }
+
+// ConversationLedgerIndexKey lists the ledger entries (by their LedgerKey) of a conversation, so
+// an erasure can unlink them from the person without scanning the ledger.
+func ConversationLedgerIndexKey(conversationID string) string {
+	return prefix + "idx/convledger/" + conversationID
+}
+
+// ConversationPostsIndexKey lists the posts about a conversation outside its channel (invitation
+// DMs, export files), so an erasure reaches them too.
+func ConversationPostsIndexKey(conversationID string) string {
+	return prefix + "idx/convposts/" + conversationID
+}
+
+// AuditKey holds one privacy audit entry (an erasure); the time prefix keeps a listing in order.
+func AuditKey(atMillis int64, id string) string {
+	return prefix + "audit/" + strconv.FormatInt(atMillis, 10) + "/" + id
+}
+
+// AuditIndexKey lists the privacy audit entries (by their AuditKey).
+func AuditIndexKey() string { return prefix + "idx/audit" }
+
+// ErasureKey holds the progress of one person's erasure, so a crashed erase is finished by
+// running it again; it holds ids only and is deleted when the erasure completes.
+func ErasureKey(personID string) string { return prefix + "erasure/" + personID }
+
+// MigrationKey marks a once-per-cluster data migration as done.
+func MigrationKey(name string) string { return prefix + "migrated/" + name }
+
+// PersonPostsIndexKey lists the posts about a person outside conversation channels (export
+// files DM'd to admins), so erasing the person removes them too.
+func PersonPostsIndexKey(personID string) string { return prefix + "idx/personposts/" + personID }
+
+// ErasuresIndexKey lists the people whose erasure is under way, so one interrupted midway is
+// finished by the retention job.
+func ErasuresIndexKey() string { return prefix + "idx/erasures" }

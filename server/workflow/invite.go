@@ -103,6 +103,10 @@ func (d *Desk) Invite(inviterID, convID, inviteeID string) error {
 	// The record binds the invitation to its post; it expires from the store a day after it
 	// stops being answerable.
 	inv.PostID = created.Id
+	// Listed under the conversation: the DM names the customer, so an erasure deletes it.
+	if err := store.NewIndex(d.Conversations.KV, store.ConversationPostsIndexKey(conv.ID)).Add(created.Id); err != nil {
+		return errors.Wrap(err, "failed to list the invitation under its conversation")
+	}
 	if _, err := d.Conversations.KV.Set(store.InviteKey(inv.ID), inv, pluginapi.SetExpiry(2*InviteTTL)); err != nil {
 		return errors.Wrap(err, "failed to record the invitation")
 	}

@@ -82,7 +82,8 @@ func (a *API) GetFile(fileID string) ([]byte, *model.AppError) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	data, ok := s.fileData[fileID]
-	if !ok {
+	if fi := s.files[fileID]; !ok || fi == nil || fi.DeleteAt != 0 {
+		// The server reads the info first (FileInfo().Get skips deleted ones).
 		return nil, fileNotFound("GetFile", fileID)
 	}
 	return bytes.Clone(data), nil

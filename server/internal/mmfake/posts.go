@@ -207,7 +207,8 @@ func (a *API) UpdatePost(post *model.Post) (*model.Post, *model.AppError) {
 	return saved, nil
 }
 
-// DeletePost soft-deletes a post (and a root's replies) and fires MessageHasBeenDeleted.
+// DeletePost soft-deletes a post (and a root's replies) with their files' infos and fires
+// MessageHasBeenDeleted.
 func (a *API) DeletePost(postID string) *model.AppError {
 	s := a.store
 	s.mu.Lock()
@@ -220,6 +221,13 @@ func (a *API) DeletePost(postID string) *model.AppError {
 	for _, other := range s.posts {
 		if other.post.Id == postID || (r.post.RootId == "" && other.post.RootId == postID) {
 			other.post.DeleteAt, other.post.UpdateAt = now, now
+			// Like the server's deletePostFiles (FileInfo().DeleteForPost): the post's file infos
+			// are soft-deleted with it, so GetFileInfo and GetFile no longer find them.
+			for _, fi := range s.files {
+				if fi.PostId == other.post.Id && fi.DeleteAt == 0 {
+					fi.DeleteAt, fi.UpdateAt = now, now
+				}
+			}
 		}
 	}
 	deleted := r.post.ForPlugin()
