@@ -6,22 +6,22 @@ import {InboundPost, OutboundPost, deliveryOf, makeDeliveryAttachment} from '../
 import {HelpdeskProvider} from '../src/context';
 import {Helpdesk} from '../src/helpdesk';
 import type {Locale} from '../src/i18n';
-import type {HostPost, HostStore} from '../src/mattermost';
+import type {HostStore} from '../src/mattermost';
 import {PluginStore, initialState} from '../src/store';
 
-import {mockClient} from './helpers';
+import {hostState, mmPost, mockClient} from './helpers';
 
 function wrap(node: React.ReactNode, locale: Locale = 'en') {
     const helpdesk = new Helpdesk(mockClient().client, new PluginStore(initialState(locale)));
     return render(<HelpdeskProvider helpdesk={helpdesk}>{node}</HelpdeskProvider>);
 }
 
-const inbound: HostPost = {
+const inbound = mmPost({
     id: 'post1',
     type: 'custom_whatsapp_inbound',
     message: 'Oi, preciso de ajuda',
     props: {wa_origin: 'whatsapp', wa_wamid: 'wamid.1', wa_customer: 'Maria Silva', wa_phone: '5511987654321', wa_type: 'text'},
-};
+});
 
 describe('post components', () => {
     it('shows origin and customer on inbound posts', () => {
@@ -33,13 +33,13 @@ describe('post components', () => {
     });
 
     it('does not repeat the name the server already put in the message', () => {
-        wrap(<InboundPost post={{id: 'post9', message: '**Maria Silva:** oi', props: {wa_customer: 'Maria Silva'}}}/>);
+        wrap(<InboundPost post={mmPost({id: 'post9', message: '**Maria Silva:** oi', props: {wa_customer: 'Maria Silva'}})}/>);
         const post = screen.getByTestId('wa-inbound-post9');
         expect(post.textContent).toBe('WhatsApp**Maria Silva:** oi');
     });
 
     it('shows "not sent" posts as failures', () => {
-        wrap(<OutboundPost post={{id: 'p4', message: 'x', props: {wa_status: 'not_sent'}}}/>);
+        wrap(<OutboundPost post={mmPost({id: 'p4', message: 'x', props: {wa_status: 'not_sent'}})}/>);
         expect(screen.getByTestId('wa-delivery-p4')).toHaveTextContent('Not sent');
         expect(screen.getByTestId('wa-delivery-p4')).toHaveClass('wahd-delivery--failed');
     });
@@ -55,7 +55,7 @@ describe('post components', () => {
     });
 
     it('shows delivery ticks on outbound posts, with the failure reason', () => {
-        const post: HostPost = {id: 'p2', type: 'custom_whatsapp_outbound', message: 'Olá!', props: {wa_status: 'delivered'}};
+        const post = mmPost({id: 'p2', type: 'custom_whatsapp_outbound', message: 'Olá!', props: {wa_status: 'delivered'}});
         const {rerender} = wrap(<OutboundPost post={post}/>);
         expect(screen.getByTestId('wa-delivery-p2')).toHaveTextContent('✓✓Delivered');
         const helpdesk = new Helpdesk(mockClient().client, new PluginStore(initialState('pt-BR')));
@@ -69,17 +69,17 @@ describe('post components', () => {
     });
 
     it('reads delivery props', () => {
-        expect(deliveryOf({id: 'a', message: '', props: {wa_status: 'read'}})).toEqual({state: 'read', reason: ''});
-        expect(deliveryOf({id: 'a', message: '', props: {wa_status: 'played'}})).toEqual({state: 'read', reason: ''});
-        expect(deliveryOf({id: 'a', message: '', props: {wa_status: 'failed', wa_error_code: 470, wa_error_title: 'Expired'}})).toEqual({state: 'failed', reason: '470: Expired'});
-        expect(deliveryOf({id: 'a', message: '', props: {wa_status: 'bogus'}})).toBeNull();
-        expect(deliveryOf({id: 'a', message: ''})).toBeNull();
+        expect(deliveryOf(mmPost({props: {wa_status: 'read'}}))).toEqual({state: 'read', reason: ''});
+        expect(deliveryOf(mmPost({props: {wa_status: 'played'}}))).toEqual({state: 'read', reason: ''});
+        expect(deliveryOf(mmPost({props: {wa_status: 'failed', wa_error_code: 470, wa_error_title: 'Expired'}}))).toEqual({state: 'failed', reason: '470: Expired'});
+        expect(deliveryOf(mmPost({props: {wa_status: 'bogus'}}))).toBeNull();
+        expect(deliveryOf(mmPost())).toBeNull();
     });
 
     it('adds ticks under ordinary posts from the host store and follows updates', () => {
-        let state = {entities: {posts: {posts: {p3: {id: 'p3', type: '', message: 'hi', props: {wa_status: 'sent'}}} as Record<string, HostPost>}}};
+        let state = {entities: {posts: {posts: {p3: mmPost({id: 'p3', message: 'hi', props: {wa_status: 'sent'}})}}}};
         const listeners = new Set<() => void>();
-        const host: HostStore = {getState: () => state, dispatch: () => undefined, subscribe: (l) => {
+        const host: HostStore = {getState: () => hostState(state), dispatch: () => undefined, subscribe: (l) => {
             listeners.add(l);
             return () => listeners.delete(l);
         }};
@@ -87,7 +87,7 @@ describe('post components', () => {
         wrap(<><Attachment postId='p3'/><Attachment postId='missing'/></>);
         expect(screen.getByTestId('wa-delivery-p3')).toHaveTextContent('Sent');
         act(() => {
-            state = {entities: {posts: {posts: {p3: {id: 'p3', type: '', message: 'hi', props: {wa_status: 'read'}}}}}};
+            state = {entities: {posts: {posts: {p3: mmPost({id: 'p3', message: 'hi', props: {wa_status: 'read'}})}}}};
             listeners.forEach((l) => l());
         });
         expect(screen.getByTestId('wa-delivery-p3')).toHaveTextContent('Read');

@@ -4,18 +4,18 @@ import React, {useSyncExternalStore} from 'react';
 
 import {useT} from '../context';
 import {formatPhone} from '../format';
-import {hostPost, type HostStore, type HostPost, type PostMessageAttachmentProps, type PostTypeComponentProps} from '../mattermost';
+import {hostPost, type HostStore, type Post, type PostMessageAttachmentProps, type PostTypeComponentProps} from '../mattermost';
 import {POST_TYPES} from '../contract';
 
 import {ChatGlyph} from './icons';
 
-const prop = (post: HostPost, key: string): string => {
+const prop = (post: Pick<Post, 'props'>, key: string): string => {
     const value = post.props?.[key];
     return typeof value === 'string' || typeof value === 'number' ? String(value) : '';
 };
 
 /** Renders the message with Mattermost's own markdown when the host exposes it. */
-function MessageText({post, isRHS}: {post: HostPost; isRHS?: boolean}) {
+function MessageText({post, isRHS}: {post: Pick<Post, 'message'>; isRHS?: boolean}) {
     const utils = typeof window === 'undefined' ? undefined : window.PostUtils;
     if (utils?.formatText && utils.messageHtmlToComponent) {
         const html = utils.formatText(post.message, {atMentions: true});
@@ -39,7 +39,7 @@ const ALIASES: Record<string, DeliveryState> = {
  * Delivery state from the props the server writes on outbound posts: wa_status
  * (sent|delivered|read|played|failed|not_sent) and, on failure, wa_error ("<code>:<title>").
  */
-export function deliveryOf(post: HostPost | undefined): {state: DeliveryState; reason: string} | null {
+export function deliveryOf(post: Pick<Post, 'props'> | undefined): {state: DeliveryState; reason: string} | null {
     if (!post) {
         return null;
     }
@@ -64,7 +64,7 @@ const TICKS: Record<DeliveryState, string> = {
     failed: '⚠',
 };
 
-export function DeliveryTicks({post}: {post: HostPost | undefined}) {
+export function DeliveryTicks({post}: {post: Pick<Post, 'id' | 'props'> | undefined}) {
     const t = useT();
     const delivery = deliveryOf(post);
     if (!delivery || !post) {
@@ -134,7 +134,7 @@ export function OutboundPost({post, isRHS}: PostTypeComponentProps) {
 export function makeDeliveryAttachment(hostStore: HostStore) {
     return function DeliveryAttachment({postId}: PostMessageAttachmentProps) {
         const post = useSyncExternalStore(hostStore.subscribe, () => hostPost(hostStore.getState(), postId));
-        if (!post || post.type === POST_TYPES.outbound || !deliveryOf(post)) {
+        if (!post || (post.type as string) === POST_TYPES.outbound || !deliveryOf(post)) {
             return null;
         }
         return (
