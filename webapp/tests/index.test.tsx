@@ -101,7 +101,7 @@ describe('index wiring', () => {
             'custom_whatsapp-helpdesk_ticket_updated',
         ]);
         expect(registry.registerReconnectHandler).toHaveBeenCalledTimes(1);
-        expect([...postTypes.keys()]).toEqual(['custom_whatsapp_inbound', 'custom_whatsapp_outbound']);
+        expect([...postTypes.keys()]).toEqual(['custom_whatsapp_inbound']);
         expect(registerPostMessageAttachmentComponent).toHaveBeenCalledTimes(1);
     });
 
