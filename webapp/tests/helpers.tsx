@@ -114,6 +114,15 @@ export function mockClient(data: MockData = {}) {
     return {client, spies};
 }
 
+/** A Helpdesk over a mock client, and a wrapper providing it (for hooks and single components). */
+export function helpdeskFor(data: MockData = {}, locale: Locale = 'en') {
+    const {client, spies} = mockClient(data);
+    const store = new PluginStore(initialState(locale));
+    const helpdesk = new Helpdesk(client, store);
+    const wrapper = ({children}: {children?: React.ReactNode}) => <HelpdeskProvider helpdesk={helpdesk}>{children}</HelpdeskProvider>;
+    return {helpdesk, store, spies, wrapper};
+}
+
 export function renderPanel(options: {data?: MockData; locale?: Locale; tab?: TabKey; client?: Client} = {}) {
     const mocked = mockClient(options.data);
     const client = options.client ?? mocked.client;
