@@ -21,6 +21,13 @@ export default tseslint.config(
             eqeqeq: ['error', 'always'],
             'no-console': ['error', {allow: ['warn', 'error']}],
             '@typescript-eslint/no-unused-vars': ['error', {argsIgnorePattern: '^_'}],
+
+            // The host's types package is for types only: a value import would bundle its code.
+            '@typescript-eslint/no-restricted-imports': ['error', {patterns: [{
+                group: ['@mattermost/types', '@mattermost/types/*'],
+                allowTypeImports: true,
+                message: 'import type only: @mattermost/types must not reach the bundle',
+            }]}],
         },
     },
     {

@@ -1,3 +1,6 @@
+// What the server writes and the webapp reads: websocket events, post types and post props.
+// POST_TYPES and PROPS mirror the Go constants of server/bridge; both sides are checked against
+// contract.json (tests/contract.test.ts here, server/bridge/contract_test.go there).
 import {PLUGIN_ID} from './manifest';
 
 /** Websocket events the server publishes (Mattermost prefixes them with custom_<plugin id>_). */
@@ -9,6 +12,33 @@ export const WS_EVENTS = {
 
 /** Post types the server writes; Mattermost requires the custom_ prefix. */
 export const POST_TYPES = {
+
+    /** A customer's message (InboundPostType). */
     inbound: 'custom_whatsapp_inbound',
-    outbound: 'custom_whatsapp_outbound',
+
+    /** The queue announcement with its Attend button (QueuePostType); the host renders it. */
+    queue: 'custom_whatsapp_queue',
+} as const;
+
+/** Post prop keys the server writes. Agents' replies are ordinary posts that gain status props. */
+export const PROPS = {
+    origin: 'wa_origin',
+    direction: 'wa_direction',
+    conversation: 'wa_conversation_id',
+
+    /** Inbound: the customer's name and person id, WhatsApp's message id and type. */
+    customer: 'wa_customer',
+    customerId: 'wa_customer_id',
+    wamid: 'wa_wamid',
+    type: 'wa_type',
+    mediaPending: 'wa_media_pending',
+    mediaFailed: 'wa_media_failed',
+
+    /** Outbound: delivery state (sent|delivered|read|played|failed|not_sent|unknown), its reason
+     * ("<code>:<title>"), the message ids and what kind of message it was. */
+    status: 'wa_status',
+    error: 'wa_error',
+    wamids: 'wa_wamids',
+    kind: 'wa_kind',
+    resendFor: 'wa_resend_for',
 } as const;

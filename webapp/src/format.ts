@@ -117,3 +117,8 @@ export function formatTime(ms: number, locale: Locale): string {
         return new Date(ms).toISOString().slice(11, 16);
     }
 }
+
+/** One line for a person: name · formatted phone · email, skipping what is missing. */
+export function describePerson(p: {name: string; phone?: string; email?: string}): string {
+    return [p.name, formatPhone(p.phone), p.email].filter(Boolean).join(' · ');
+}

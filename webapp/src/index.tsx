@@ -5,7 +5,7 @@ import React, {useSyncExternalStore} from 'react';
 import {Client} from './client';
 import {APP_BAR_ICON_URL, HeaderIcon} from './components/icons';
 import {Panel} from './components/Panel';
-import {InboundPost, OutboundPost, makeDeliveryAttachment} from './components/PostComponents';
+import {InboundPost, makeDeliveryAttachment} from './components/PostComponents';
 import {ensureStyles} from './components/styles';
 import {HelpdeskProvider} from './context';
 import {Helpdesk} from './helpdesk';
@@ -79,7 +79,6 @@ export default class Plugin implements MattermostPlugin {
         registry.registerReconnectHandler(helpdesk.onReconnect);
 
         registry.registerPostTypeComponent(POST_TYPES.inbound, withHelpdesk(InboundPost));
-        registry.registerPostTypeComponent(POST_TYPES.outbound, withHelpdesk(OutboundPost));
         if (typeof registry.registerPostMessageAttachmentComponent === 'function') {
             registry.registerPostMessageAttachmentComponent(withHelpdesk(makeDeliveryAttachment(store)));
         }

@@ -1,13 +1,26 @@
 // The small part of the Mattermost webapp this plugin talks to: the plugin registry, the host
 // redux store (read-only, for the user's locale and posts) and a few window globals.
+//
+// Host data shapes (Post, GlobalState and what it holds) come from @mattermost/types, a
+// types-only package: nothing of it reaches the bundle. What that package lacks (the plugin
+// registry, the websocket message handed to plugin handlers, the window globals) is written here.
+import type {Post} from '@mattermost/types/posts';
+import type {GlobalState} from '@mattermost/types/store';
 import type React from 'react';
 
+export type {GlobalState, Post};
+
+/**
+ * The host's redux store. Its state is Mattermost's GlobalState; the readers below still guard
+ * every step, since a slice can be missing on an older server or before it has loaded.
+ */
 export interface HostStore {
-    getState(): unknown;
+    getState(): GlobalState;
     dispatch(action: unknown): unknown;
     subscribe(listener: () => void): () => void;
 }
 
+/** What Mattermost hands a handler registered with registerWebSocketEventHandler. */
 export interface WebSocketMessage<T = Record<string, unknown>> {
     event: string;
     data: T;
@@ -23,18 +36,8 @@ export interface RHSRegistration {
 }
 
 /** Props Mattermost passes to a post type component. */
-export interface HostPost {
-    id: string;
-    type?: string;
-    message: string;
-    channel_id?: string;
-    user_id?: string;
-    create_at?: number;
-    props?: Record<string, unknown>;
-}
-
 export interface PostTypeComponentProps {
-    post: HostPost;
+    post: Post;
     isRHS?: boolean;
     compactDisplay?: boolean;
 }
@@ -74,34 +77,22 @@ declare global {
     }
 }
 
-interface LocaleState {
-    entities?: {
-        users?: {
-            currentUserId?: string;
-            profiles?: Record<string, {locale?: string} | undefined>;
-        };
-        general?: {config?: {DefaultClientLocale?: string; SiteURL?: string}};
-        posts?: {posts?: Record<string, HostPost | undefined>};
-    };
-}
-
 /** The current user's Mattermost locale, else the server's default client locale, else ''. */
-export function hostLocale(state: unknown): string {
-    const s = (state ?? {}) as LocaleState;
-    const users = s.entities?.users;
+export function hostLocale(state: GlobalState | undefined): string {
+    const users = state?.entities?.users;
     const id = users?.currentUserId;
     const locale = id ? users?.profiles?.[id]?.locale : undefined;
-    return locale || s.entities?.general?.config?.DefaultClientLocale || '';
+    return locale || state?.entities?.general?.config?.DefaultClientLocale || '';
 }
 
 /** A post from the host store, if loaded. */
-export function hostPost(state: unknown, postId: string): HostPost | undefined {
-    return (state as LocaleState | undefined)?.entities?.posts?.posts?.[postId];
+export function hostPost(state: GlobalState | undefined, postId: string): Post | undefined {
+    return state?.entities?.posts?.posts?.[postId];
 }
 
 /** The path part of the configured SiteURL (e.g. '/mattermost'), or '' when unknown. */
-export function hostSiteSubpath(state: unknown): string {
-    const siteURL = (state as LocaleState | undefined)?.entities?.general?.config?.SiteURL;
+export function hostSiteSubpath(state: GlobalState | undefined): string {
+    const siteURL = state?.entities?.general?.config?.SiteURL;
     if (!siteURL) {
         return '';
     }

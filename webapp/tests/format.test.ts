@@ -1,9 +1,16 @@
 import {describe, expect, it} from 'vitest';
 
-import {formatDuration, formatPhone, formatRemaining} from '../src/format';
+import {describePerson, formatDuration, formatPhone, formatRemaining} from '../src/format';
 import en from '../src/i18n/en.json';
 import {normalizeLocale, registryTranslations, translate} from '../src/i18n';
 import ptBR from '../src/i18n/pt-BR.json';
+
+describe('describePerson', () => {
+    it('joins name, formatted phone and email, skipping what is missing', () => {
+        expect(describePerson({name: 'Mariana Souza', phone: '5511912345678', email: 'mariana@example.com'})).toBe('Mariana Souza · +55 11 91234-5678 · mariana@example.com');
+        expect(describePerson({name: 'Carlos', email: ''})).toBe('Carlos');
+    });
+});
 
 describe('formatPhone', () => {
     it.each([

@@ -7,6 +7,7 @@ import {Panel, type TabKey} from '../src/components/Panel';
 import {HelpdeskProvider} from '../src/context';
 import {Helpdesk} from '../src/helpdesk';
 import type {Locale} from '../src/i18n';
+import type {GlobalState, Post} from '../src/mattermost';
 import {PluginStore, initialState} from '../src/store';
 import type {Conversation, Credits, Person, Ticket} from '../src/types';
 
@@ -54,6 +55,34 @@ export function ticket(overrides: Partial<Ticket> = {}): Ticket {
     };
 }
 
+/** A host post as Mattermost passes it to components: every field of @mattermost/types' Post. */
+export function mmPost(overrides: Partial<Omit<Post, 'type'>> & {type?: string} = {}): Post {
+    const {type = '', ...rest} = overrides;
+    return {
+        id: 'post1',
+        create_at: NOW,
+        update_at: NOW,
+        edit_at: 0,
+        delete_at: 0,
+        is_pinned: false,
+        user_id: 'bot1',
+        channel_id: 'chan1',
+        root_id: '',
+        original_id: '',
+        message: '',
+        type: type as Post['type'], // plugin post types (custom_*) are outside the host's union
+        props: {},
+        hashtags: '',
+        pending_post_id: '',
+        reply_count: 0,
+        metadata: {embeds: [], emojis: [], files: [], images: {}},
+        ...rest,
+    };
+}
+
+/** A host state with only the slices a test needs (the plugin reads the rest defensively). */
+export const hostState = (partial: object): GlobalState => partial as GlobalState;
+
 export const credits = (overrides: Partial<Credits> = {}): Credits => ({granted: 1000, used: 10, balance: 990, low_threshold: 50, ...overrides});
 
 export interface MockData {
@@ -83,6 +112,15 @@ export function mockClient(data: MockData = {}) {
         searchPeople: vi.spyOn(client, 'searchPeople').mockImplementation(async (q) => (data.people ?? []).filter((p) => p.name.toLowerCase().includes(q.toLowerCase()))),
     };
     return {client, spies};
+}
+
+/** A Helpdesk over a mock client, and a wrapper providing it (for hooks and single components). */
+export function helpdeskFor(data: MockData = {}, locale: Locale = 'en') {
+    const {client, spies} = mockClient(data);
+    const store = new PluginStore(initialState(locale));
+    const helpdesk = new Helpdesk(client, store);
+    const wrapper = ({children}: {children?: React.ReactNode}) => <HelpdeskProvider helpdesk={helpdesk}>{children}</HelpdeskProvider>;
+    return {helpdesk, store, spies, wrapper};
 }
 
 export function renderPanel(options: {data?: MockData; locale?: Locale; tab?: TabKey; client?: Client} = {}) {

@@ -4,7 +4,7 @@ import {describe, expect, it, vi} from 'vitest';
 
 import type {HostStore, PluginRegistry, PostTypeComponentProps, WebSocketMessage} from '../src/mattermost';
 
-import {conversation, credits, mockClient, ticket, wsEvent} from './helpers';
+import {conversation, credits, hostState, mockClient, ticket, wsEvent} from './helpers';
 
 type Handler = (msg: WebSocketMessage) => void;
 
@@ -42,7 +42,7 @@ function fakeHostStore(locale = 'en') {
     };
     const listeners = new Set<() => void>();
     const store: HostStore & {setLocale(l: string): void} = {
-        getState: () => state,
+        getState: () => hostState(state),
         dispatch: vi.fn(),
         subscribe: (l: () => void) => {
             listeners.add(l);
@@ -101,7 +101,7 @@ describe('index wiring', () => {
             'custom_whatsapp-helpdesk_ticket_updated',
         ]);
         expect(registry.registerReconnectHandler).toHaveBeenCalledTimes(1);
-        expect([...postTypes.keys()]).toEqual(['custom_whatsapp_inbound', 'custom_whatsapp_outbound']);
+        expect([...postTypes.keys()]).toEqual(['custom_whatsapp_inbound']);
         expect(registerPostMessageAttachmentComponent).toHaveBeenCalledTimes(1);
     });
 

@@ -1,13 +1,16 @@
-import React, {useEffect, useMemo, useRef, useState} from 'react';
+// The Drafts tab: one card per draft ticket (transcript, customer, subject, status, Save). The
+// card lays out the parts; the draft's state and calls live in useTicketDraft, the customer in
+// CustomerPicker or NewPersonForm.
+import React, {useMemo, useState} from 'react';
 
-import {useHelpdesk, usePluginState, useT} from '../context';
-import {formatDateTime, formatPhone, formatTime} from '../format';
-import {errorMessage} from '../helpdesk';
+import {usePluginState, useT} from '../context';
+import {formatDateTime, formatTime} from '../format';
 import {draftTickets} from '../store';
-import type {NewPerson, Person, Ticket, TicketCustomer, TicketPatch} from '../types';
+import type {Ticket} from '../types';
 
-const SEARCH_DELAY_MS = 250;
-const EMAIL_RE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+import {CustomerPicker} from './CustomerPicker';
+import {NewPersonForm} from './NewPersonForm';
+import {useTicketDraft} from './useTicketDraft';
 
 function Transcript({ticket}: {ticket: Ticket}) {
     const t = useT();
@@ -64,170 +67,19 @@ function Transcript({ticket}: {ticket: Ticket}) {
     );
 }
 
-interface Errors {
-    subject?: string;
-    name?: string;
-    email?: string;
-    api?: string;
-}
-
-/** A bare wa_id (digits only) becomes +<digits>; anything else is kept as typed. */
-function e164(phone: string | undefined): string {
-    if (!phone) {
-        return '';
-    }
-    return /^\d{7,15}$/.test(phone) ? '+' + phone : phone;
-}
-
-function describePerson(p: {name: string; phone?: string; email?: string}): string {
-    return [p.name, formatPhone(p.phone), p.email].filter(Boolean).join(' · ');
-}
-
 function TicketCard({ticket}: {ticket: Ticket}) {
     const t = useT();
     const {locale} = usePluginState();
-    const helpdesk = useHelpdesk();
+    const draft = useTicketDraft(ticket);
+    const {errors} = draft;
     const id = ticket.id;
     const ids = {
         subject: `wahd-${id}-subject`,
         subjectError: `wahd-${id}-subject-error`,
         status: `wahd-${id}-status`,
         customer: `wahd-${id}-customer`,
-        search: `wahd-${id}-search`,
-        name: `wahd-${id}-name`,
-        nameError: `wahd-${id}-name-error`,
-        phone: `wahd-${id}-phone`,
-        email: `wahd-${id}-email`,
-        emailError: `wahd-${id}-email-error`,
     };
-
-    // Edits are local until Save; a websocket update of the same draft does not clobber them.
-    const [subject, setSubject] = useState(ticket.subject || ticket.customer?.name || '');
-    const [conversationStatus, setConversationStatus] = useState(ticket.conversation_status ?? '');
-    const [mode, setMode] = useState<'existing' | 'new'>('existing');
-    const [selected, setSelected] = useState<TicketCustomer | null>(ticket.customer ?? null);
-    const [newPerson, setNewPerson] = useState<NewPerson>({
-        name: ticket.customer?.name ?? '',
-        phone: e164(ticket.customer?.phone),
-        email: ticket.customer?.email ?? '',
-    });
-    const [query, setQuery] = useState('');
-    const [results, setResults] = useState<Person[] | null>(null);
-    const [searching, setSearching] = useState(false);
-    const [errors, setErrors] = useState<Errors>({});
-    const [saving, setSaving] = useState(false);
-    const subjectRef = useRef<HTMLInputElement>(null);
-    const nameRef = useRef<HTMLInputElement>(null);
-    const emailRef = useRef<HTMLInputElement>(null);
-
-    useEffect(() => {
-        const q = query.trim();
-        if (!q) {
-            setResults(null);
-            setSearching(false);
-            return undefined;
-        }
-        let cancelled = false;
-        const timer = setTimeout(async () => {
-            setSearching(true);
-            try {
-                const people = await helpdesk.client.searchPeople(q);
-                if (!cancelled) {
-                    setResults(people);
-                }
-            } catch (err) {
-                if (!cancelled) {
-                    setResults([]);
-                    setErrors((e) => ({...e, api: errorMessage(err)}));
-                }
-            } finally {
-                if (!cancelled) {
-                    setSearching(false);
-                }
-            }
-        }, SEARCH_DELAY_MS);
-        return () => {
-            cancelled = true;
-            clearTimeout(timer);
-        };
-    }, [query, helpdesk]);
-
-    const validate = (): Errors => {
-        const found: Errors = {};
-        if (!subject.trim()) {
-            found.subject = t('ticket.error.subject');
-        }
-        if (mode === 'new') {
-            if (!newPerson.name.trim()) {
-                found.name = t('ticket.error.name');
-            }
-            if (newPerson.email && !EMAIL_RE.test(newPerson.email.trim())) {
-                found.email = t('ticket.error.email');
-            }
-        }
-        return found;
-    };
-
-    const save = async () => {
-        const found = validate();
-        setErrors(found);
-        if (found.subject) {
-            subjectRef.current?.focus();
-            return;
-        }
-        if (found.name) {
-            nameRef.current?.focus();
-            return;
-        }
-        if (found.email) {
-            emailRef.current?.focus();
-            return;
-        }
-
-        const patch: TicketPatch = {subject: subject.trim()};
-        if (conversationStatus.trim() !== (ticket.conversation_status ?? '')) {
-            patch.status = conversationStatus.trim();
-        }
-        if (mode === 'new') {
-            const person: NewPerson = {name: newPerson.name.trim()};
-            if (newPerson.phone?.trim()) {
-                person.phone = newPerson.phone.trim();
-            }
-            if (newPerson.email?.trim()) {
-                person.email = newPerson.email.trim();
-            }
-            patch.new_customer = person;
-        } else if (selected?.id) {
-            patch.customer_id = selected.id;
-        }
-
-        setSaving(true);
-        try {
-            const updated = await helpdesk.client.updateTicket(id, patch);
-            if (mode === 'new' && updated?.customer?.id) {
-                // The person now exists: a retry after a failed save must not create it twice.
-                setSelected(updated.customer);
-                setMode('existing');
-            }
-            const saved = await helpdesk.client.saveTicket(id);
-            if (saved && typeof saved === 'object' && saved.id === id && saved.status) {
-                helpdesk.receiveTicket(saved.status === 'saved' ? saved : {...saved, status: 'saved'});
-            } else {
-                helpdesk.receiveTicket({...ticket, ...(updated ?? {}), subject: patch.subject!, status: 'saved'});
-            }
-        } catch (err) {
-            setErrors({api: errorMessage(err)});
-            setSaving(false);
-        }
-    };
-
-    const choose = (person: Person) => {
-        setSelected(person);
-        setQuery('');
-        setResults(null);
-    };
-
-    const customerName = selected?.name || ticket.customer?.name || id;
+    const customerName = draft.selected?.name || ticket.customer?.name || id;
 
     return (
         <article
@@ -257,128 +109,24 @@ function TicketCard({ticket}: {ticket: Ticket}) {
                     className='wahd-field-label'
                     id={ids.customer}
                 >{t('ticket.customer')}</span>
-                {mode === 'existing' ? (
-                    <>
-                        {selected && (
-                            <span
-                                className='wahd-chip'
-                                data-testid={`wa-ticket-customer-${id}`}
-                                aria-label={`${t('customer.current')}: ${selected.name}`}
-                            >{describePerson(selected)}</span>
-                        )}
-                        <input
-                            id={ids.search}
-                            className='wahd-input'
-                            type='search'
-                            value={query}
-                            placeholder={t('customer.searchPlaceholder')}
-                            aria-label={t('customer.search')}
-                            data-testid={`wa-person-search-${id}`}
-                            autoComplete='off'
-                            onChange={(e) => setQuery(e.target.value)}
-                        />
-                        {searching && <div className='wahd-muted'>{t('customer.searching')}</div>}
-                        {!searching && results && results.length === 0 && (
-                            <div className='wahd-muted'>{t('customer.noResults')}</div>
-                        )}
-                        {results && results.length > 0 && (
-                            <ul
-                                className='wahd-results'
-                                aria-label={t('customer.results')}
-                            >
-                                {results.map((person) => (
-                                    <li key={person.id}>
-                                        <button
-                                            type='button'
-                                            className='wahd-result'
-                                            data-testid={`wa-person-option-${person.id}`}
-                                            aria-label={t('customer.choose', {name: person.name})}
-                                            onClick={() => choose(person)}
-                                        >{describePerson(person)}</button>
-                                    </li>
-                                ))}
-                            </ul>
-                        )}
-                        <div>
-                            <button
-                                type='button'
-                                className='wahd-link-button'
-                                data-testid={`wa-create-person-${id}`}
-                                onClick={() => setMode('new')}
-                            >{'+ '}{t('customer.createNew')}</button>
-                        </div>
-                    </>
+                {draft.mode === 'existing' ? (
+                    <CustomerPicker
+                        ticketId={id}
+                        selected={draft.selected}
+                        onChoose={draft.choose}
+                        onCreateNew={draft.switchToNew}
+                        onError={draft.setApiError}
+                    />
                 ) : (
-                    <div
-                        className='wahd-new-person'
-                        role='group'
-                        aria-label={t('customer.newPerson')}
-                    >
-                        <div className='wahd-field'>
-                            <label htmlFor={ids.name}>{t('person.name')}</label>
-                            <input
-                                id={ids.name}
-                                ref={nameRef}
-                                className='wahd-input'
-                                value={newPerson.name}
-                                data-testid='wa-new-person-name'
-                                aria-invalid={Boolean(errors.name)}
-                                aria-describedby={errors.name ? ids.nameError : undefined}
-                                onChange={(e) => setNewPerson({...newPerson, name: e.target.value})}
-                            />
-                            {errors.name && (
-                                <div
-                                    id={ids.nameError}
-                                    className='wahd-inline-error'
-                                    role='alert'
-                                    data-testid={`wa-new-person-name-error-${id}`}
-                                >{errors.name}</div>
-                            )}
-                        </div>
-                        <div className='wahd-field'>
-                            <label htmlFor={ids.phone}>{t('person.phone')}</label>
-                            <input
-                                id={ids.phone}
-                                className='wahd-input'
-                                type='tel'
-                                value={newPerson.phone ?? ''}
-                                data-testid='wa-new-person-phone'
-                                onChange={(e) => setNewPerson({...newPerson, phone: e.target.value})}
-                            />
-                        </div>
-                        <div className='wahd-field'>
-                            <label htmlFor={ids.email}>{t('person.email')}</label>
-                            <input
-                                id={ids.email}
-                                ref={emailRef}
-                                className='wahd-input'
-                                type='email'
-                                value={newPerson.email ?? ''}
-                                data-testid='wa-new-person-email'
-                                aria-invalid={Boolean(errors.email)}
-                                aria-describedby={errors.email ? ids.emailError : undefined}
-                                onChange={(e) => setNewPerson({...newPerson, email: e.target.value})}
-                            />
-                            {errors.email && (
-                                <div
-                                    id={ids.emailError}
-                                    className='wahd-inline-error'
-                                    role='alert'
-                                >{errors.email}</div>
-                            )}
-                        </div>
-                        <div>
-                            <button
-                                type='button'
-                                className='wahd-link-button'
-                                data-testid={`wa-use-existing-${id}`}
-                                onClick={() => {
-                                    setMode('existing');
-                                    setErrors((e) => ({...e, name: undefined, email: undefined}));
-                                }}
-                            >{t('customer.useExisting')}</button>
-                        </div>
-                    </div>
+                    <NewPersonForm
+                        ticketId={id}
+                        value={draft.newPerson}
+                        onChange={draft.setNewPerson}
+                        errors={errors}
+                        nameRef={draft.refs.name}
+                        emailRef={draft.refs.email}
+                        onUseExisting={draft.switchToExisting}
+                    />
                 )}
             </div>
 
@@ -386,13 +134,13 @@ function TicketCard({ticket}: {ticket: Ticket}) {
                 <label htmlFor={ids.subject}>{t('ticket.subject')}</label>
                 <input
                     id={ids.subject}
-                    ref={subjectRef}
+                    ref={draft.refs.subject}
                     className='wahd-input'
-                    value={subject}
+                    value={draft.subject}
                     data-testid={`wa-ticket-subject-${id}`}
                     aria-invalid={Boolean(errors.subject)}
                     aria-describedby={errors.subject ? ids.subjectError : undefined}
-                    onChange={(e) => setSubject(e.target.value)}
+                    onChange={(e) => draft.setSubject(e.target.value)}
                 />
                 {errors.subject && (
                     <div
@@ -409,10 +157,10 @@ function TicketCard({ticket}: {ticket: Ticket}) {
                 <input
                     id={ids.status}
                     className='wahd-input'
-                    value={conversationStatus}
+                    value={draft.conversationStatus}
                     maxLength={64}
                     data-testid={`wa-ticket-conversation-status-${id}`}
-                    onChange={(e) => setConversationStatus(e.target.value)}
+                    onChange={(e) => draft.setConversationStatus(e.target.value)}
                 />
             </div>
 
@@ -430,10 +178,10 @@ function TicketCard({ticket}: {ticket: Ticket}) {
                     type='button'
                     className='wahd-button'
                     data-testid={`wa-ticket-save-${id}`}
-                    aria-label={t('ticket.saveAria', {subject: subject.trim() || customerName})}
-                    disabled={saving}
-                    onClick={save}
-                >{saving ? t('ticket.saving') : t('ticket.save')}</button>
+                    aria-label={t('ticket.saveAria', {subject: draft.subject.trim() || customerName})}
+                    disabled={draft.saving}
+                    onClick={draft.save}
+                >{draft.saving ? t('ticket.saving') : t('ticket.save')}</button>
             </div>
         </article>
     );

@@ -1,21 +1,23 @@
 // How WhatsApp posts look in the conversation channel: inbound messages show their origin and
-// customer; outbound messages show WhatsApp's delivery state (props written by the server).
+// customer; posts sent to WhatsApp show its delivery state. Both read only the props the server
+// writes (PROPS in ../contract).
 import React, {useSyncExternalStore} from 'react';
 
+import {PROPS} from '../contract';
 import {useT} from '../context';
-import {formatPhone} from '../format';
-import {hostPost, type HostStore, type HostPost, type PostMessageAttachmentProps, type PostTypeComponentProps} from '../mattermost';
-import {POST_TYPES} from '../contract';
+import {hostPost, type HostStore, type Post, type PostMessageAttachmentProps, type PostTypeComponentProps} from '../mattermost';
 
 import {ChatGlyph} from './icons';
 
-const prop = (post: HostPost, key: string): string => {
+type PropKey = typeof PROPS[keyof typeof PROPS];
+
+const prop = (post: Pick<Post, 'props'>, key: PropKey): string => {
     const value = post.props?.[key];
     return typeof value === 'string' || typeof value === 'number' ? String(value) : '';
 };
 
 /** Renders the message with Mattermost's own markdown when the host exposes it. */
-function MessageText({post, isRHS}: {post: HostPost; isRHS?: boolean}) {
+function MessageText({post, isRHS}: {post: Pick<Post, 'message'>; isRHS?: boolean}) {
     const utils = typeof window === 'undefined' ? undefined : window.PostUtils;
     if (utils?.formatText && utils.messageHtmlToComponent) {
         const html = utils.formatText(post.message, {atMentions: true});
@@ -36,22 +38,18 @@ const ALIASES: Record<string, DeliveryState> = {
 };
 
 /**
- * Delivery state from the props the server writes on outbound posts: wa_status
+ * Delivery state from the props the server writes on posts sent to WhatsApp: wa_status
  * (sent|delivered|read|played|failed|not_sent) and, on failure, wa_error ("<code>:<title>").
  */
-export function deliveryOf(post: HostPost | undefined): {state: DeliveryState; reason: string} | null {
+export function deliveryOf(post: Pick<Post, 'props'> | undefined): {state: DeliveryState; reason: string} | null {
     if (!post) {
         return null;
     }
-    const state = ALIASES[prop(post, 'wa_status').toLowerCase()];
+    const state = ALIASES[prop(post, PROPS.status).toLowerCase()];
     if (!state) {
         return null;
     }
-    let reason = prop(post, 'wa_error');
-    if (!reason) {
-        reason = [prop(post, 'wa_error_code'), prop(post, 'wa_error_title')].filter(Boolean).join(': ');
-    }
-    reason = reason.replace(/^(\d+):(?=\S)/, '$1: ');
+    const reason = prop(post, PROPS.error).replace(/^(\d+):(?=\S)/, '$1: ');
     return {state, reason};
 }
 
@@ -64,7 +62,7 @@ const TICKS: Record<DeliveryState, string> = {
     failed: '⚠',
 };
 
-export function DeliveryTicks({post}: {post: HostPost | undefined}) {
+export function DeliveryTicks({post}: {post: Pick<Post, 'id' | 'props'> | undefined}) {
     const t = useT();
     const delivery = deliveryOf(post);
     if (!delivery || !post) {
@@ -89,23 +87,18 @@ export function DeliveryTicks({post}: {post: HostPost | undefined}) {
     );
 }
 
-/** Inbound props: wa_origin, wa_customer (name), wa_customer_id, wa_wamid, wa_type, wa_timestamp. */
+/** A customer's message: the text is the customer's own, their name comes from wa_customer. */
 export function InboundPost({post, isRHS}: PostTypeComponentProps) {
     const t = useT();
-    const name = prop(post, 'wa_customer') || prop(post, 'customer_name');
-    const phone = formatPhone(prop(post, 'wa_phone') || prop(post, 'customer_phone'));
-
-    // The server already starts the message with "**Name:**"; do not repeat the name then.
-    const nameInMessage = Boolean(name) && post.message.startsWith(`**${name}:**`);
-    const who = [nameInMessage ? '' : name, phone].filter(Boolean).join(' · ');
+    const name = prop(post, PROPS.customer);
     return (
         <div data-testid={`wa-inbound-${post.id}`}>
             <div
                 className='wahd-post-origin'
-                aria-label={t('post.origin', {name: name || phone || t('origin.whatsapp')})}
+                aria-label={t('post.origin', {name: name || t('origin.whatsapp')})}
             >
                 <span className='wahd-badge'><ChatGlyph size={12}/>{t('origin.whatsapp')}</span>
-                {who && <span className='wahd-muted'>{who}</span>}
+                {name && <span className='wahd-muted'>{name}</span>}
             </div>
             <MessageText
                 post={post}
@@ -115,32 +108,17 @@ export function InboundPost({post, isRHS}: PostTypeComponentProps) {
     );
 }
 
-export function OutboundPost({post, isRHS}: PostTypeComponentProps) {
-    return (
-        <div data-testid={`wa-outbound-${post.id}`}>
-            <MessageText
-                post={post}
-                isRHS={isRHS}
-            />
-            <DeliveryTicks post={post}/>
-        </div>
-    );
-}
-
 /**
- * For ordinary posts (an agent's reply keeps Mattermost's own type): the host passes only the
- * post id, so the post and its delivery props are read from the host store.
+ * Delivery ticks under every post sent to WhatsApp: those keep Mattermost's own post type (an
+ * agent's reply, the bot's start or end message), and the host passes only the post id, so the
+ * post and its delivery props are read from the host store.
  */
 export function makeDeliveryAttachment(hostStore: HostStore) {
     return function DeliveryAttachment({postId}: PostMessageAttachmentProps) {
         const post = useSyncExternalStore(hostStore.subscribe, () => hostPost(hostStore.getState(), postId));
-        if (!post || post.type === POST_TYPES.outbound || !deliveryOf(post)) {
+        if (!post || !deliveryOf(post)) {
             return null;
         }
-        return (
-            <>
-                    <DeliveryTicks post={post}/>
-            </>
-        );
+        return <DeliveryTicks post={post}/>;
     };
 }
