@@ -104,13 +104,20 @@ func (p *Plugin) OnActivate() (err error) {
 	if err != nil {
 		return err
 	}
+	phones, err := p.phoneKeys()
+	if err != nil {
+		return err
+	}
 
 	if err := p.migrateIndexes(); err != nil {
 		return err
 	}
 	p.nodeID = model.NewId()
 	p.stats = metrics.New(p.kv, p.nodeID, manifestVersion)
-	p.wire(botID, signingKey)
+	p.wire(botID, signingKey, phones)
+	if err := p.migratePhoneKeys(); err != nil {
+		return err
+	}
 	go p.backfill()
 	if err := p.API.RegisterCommand(command.Definition()); err != nil {
 		return errors.Wrap(err, "failed to register /whatsapp")

@@ -21,10 +21,10 @@ import (
 
 // wire builds the services once per activation. Settings are read through the plugin on every
 // use, so a configuration change needs no rewiring.
-func (p *Plugin) wire(botID string, signingKey []byte) {
+func (p *Plugin) wire(botID string, signingKey []byte, phones store.Phones) {
 	now := time.Now
 	signer := action.Signer{Key: signingKey}
-	p.people = &helpdesk.People{KV: p.kv, Now: now, Merged: p.personForgotten}
+	p.people = &helpdesk.People{KV: p.kv, Phones: phones, Now: now, Merged: p.personForgotten}
 	p.conversations = &helpdesk.Conversations{KV: p.kv, Now: now}
 	p.messages = &helpdesk.Messages{KV: p.kv, Now: now, Lease: p.claimLease, Retention: 30 * 24 * time.Hour}
 	credits := &helpdesk.Credits{

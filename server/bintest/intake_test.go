@@ -52,7 +52,7 @@ func TestForgedUnsignedMalformedAndOversizedWebhooksStoreNothing(t *testing.T) {
 
 	assert.Empty(t, e.conversationChannels())
 	for _, key := range e.store.KVKeys(pluginID) {
-		for _, record := range []string{"v1/msg/", "v1/person/", "v1/phone/", "v1/conv/", "v1/open/"} {
+		for _, record := range []string{"v1/msg/", "v1/person/", "v1/phone/", "v1/phoneh/", "v1/conv/", "v1/open/"} {
 			assert.False(t, strings.HasPrefix(key, record), "nothing may be stored for a refused webhook: %s", key)
 		}
 	}

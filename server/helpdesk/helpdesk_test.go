@@ -8,11 +8,17 @@ import (
 	"github.com/mattermost/mattermost/server/public/pluginapi"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/store"
 )
 
 func newPeople() (*People, *pluginapi.MemoryStore) {
 	kv := &pluginapi.MemoryStore{}
-	return &People{KV: kv, Now: time.Now}, kv
+	phones, err := store.NewPhones([]byte("0123456789abcdef0123456789abcdef"))
+	if err != nil {
+		panic(err)
+	}
+	return &People{KV: kv, Phones: phones, Now: time.Now}, kv
 }
 
 func TestPeopleNinthDigitVariantsAreOnePerson(t *testing.T) {

@@ -83,7 +83,7 @@ func (pp *People) takeOver(fromID string, into *Person) (*Person, error) {
 		}
 	}
 	// 2. WhatsApp's next message now finds the new person.
-	if err := moveKey(pp.KV, store.PhoneKey(from.Phone), fromID, into.ID, from.Phone != ""); err != nil {
+	if err := moveKey(pp.KV, pp.Phones.Key(from.Phone), fromID, into.ID, from.Phone != ""); err != nil {
 		return nil, err
 	}
 	if err := moveKey(pp.KV, store.BSUIDKey(from.BSUID), fromID, into.ID, from.BSUID != ""); err != nil {

@@ -31,10 +31,12 @@ type Person struct {
 	Groups []string `json:"groups,omitempty"`
 }
 
-// People stores customers, findable by canonical phone and by business-scoped user id.
+// People stores customers, findable by canonical phone (through keys that hash it, see
+// store.Phones) and by business-scoped user id.
 type People struct {
-	KV  store.KV
-	Now func() time.Time
+	KV     store.KV
+	Phones store.Phones
+	Now    func() time.Time
 	// Merged tells every node that a person was merged into another (its caches must forget it).
 	Merged func(personID string)
 }
@@ -101,7 +103,7 @@ func (pp *People) FromContact(waID, bsuid, profileName string) (*Person, error) 
 func (pp *People) lookup(phone, bsuid string) (string, error) {
 	var id string
 	if phone != "" {
-		if _, err := store.GetJSON(pp.KV, store.PhoneKey(phone), &id); err != nil || id != "" {
+		if _, err := store.GetJSON(pp.KV, pp.Phones.Key(phone), &id); err != nil || id != "" {
 			return id, err
 		}
 	}
@@ -124,7 +126,7 @@ func (pp *People) create(phone, waID, bsuid, name string) (string, error) {
 	if err := store.SetJSON(pp.KV, store.PersonKey(p.ID), p); err != nil {
 		return "", err
 	}
-	claimKey := store.PhoneKey(phone)
+	claimKey := pp.Phones.Key(phone)
 	if phone == "" {
 		claimKey = store.BSUIDKey(bsuid)
 	}
@@ -180,14 +182,14 @@ func (pp *People) Create(name, phone, email string) (*Person, error) {
 			return nil, err
 		}
 	} else if canon != "" {
-		won, err := store.Insert(pp.KV, store.PhoneKey(canon), p.ID, 0)
+		won, err := store.Insert(pp.KV, pp.Phones.Key(canon), p.ID, 0)
 		if err != nil {
 			return nil, err
 		}
 		if !won {
 			_ = pp.KV.Delete(store.PersonKey(p.ID))
 			var winner string
-			_, _ = store.GetJSON(pp.KV, store.PhoneKey(canon), &winner)
+			_, _ = store.GetJSON(pp.KV, pp.Phones.Key(canon), &winner)
 			return nil, phoneTaken(winner, canon)
 		}
 	}

@@ -93,7 +93,7 @@ func (s *Service) erasePerson(actorID, personID string) (Counts, error) {
 	if person != nil {
 		// Keys first: from now on a message from this phone starts a new person.
 		if person.Phone != "" {
-			if err := deleteIfIs(s.KV, store.PhoneKey(person.Phone), personID); err != nil {
+			if err := deleteIfIs(s.KV, s.People.Phones.Key(person.Phone), personID); err != nil {
 				return total, err
 			}
 		}

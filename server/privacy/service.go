@@ -69,7 +69,7 @@ func (s *Service) ByPhone(actorID, phone string) (*helpdesk.Person, error) {
 		return nil, helpdesk.Refuse(helpdesk.ErrInvalid, "error.privacy_phone")
 	}
 	var id string
-	if _, err := store.GetJSON(s.KV, store.PhoneKey(canon), &id); err != nil {
+	if _, err := store.GetJSON(s.KV, s.People.Phones.Key(canon), &id); err != nil {
 		return nil, err
 	}
 	if id == "" {

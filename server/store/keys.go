@@ -17,8 +17,8 @@ func MessageKey(wamid string) string { return prefix + "msg/" + shortID(wamid) }
 // PersonKey holds a person (customer).
 func PersonKey(personID string) string { return prefix + "person/" + personID }
 
-// PhoneKey maps a canonical phone number to a person id.
-func PhoneKey(canonicalPhone string) string { return prefix + "phone/" + canonicalPhone }
+// The key that maps a phone number to a person is built by Phones (phones.go): keyed, so that
+// no key holds a number.
 
 // BSUIDKey maps a business-scoped user id to a person id.
 func BSUIDKey(bsuid string) string { return prefix + "bsuid/" + shortID(bsuid) }

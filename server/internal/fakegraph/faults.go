@@ -33,6 +33,10 @@ type Fault struct {
 	// Pass lets the request through untouched: queued before a fault, it makes
 	// a later request fail (the second page of a listing, say).
 	Pass bool
+
+	// Hangup closes the connection without an answer: the client sees a
+	// transport error (Go's *url.Error, which quotes the full URL).
+	Hangup bool
 }
 
 // Preset faults (CLOUD_API.md §6).
@@ -131,6 +135,15 @@ func (s *Server) takeFault(ep Endpoint) (Fault, bool) {
 }
 
 func (s *Server) writeFault(w http.ResponseWriter, r *http.Request, f Fault) {
+	if f.Hangup {
+		if hj, ok := w.(http.Hijacker); ok {
+			if conn, _, err := hj.Hijack(); err == nil {
+				_ = conn.Close()
+				return
+			}
+		}
+		panic(http.ErrAbortHandler) // net/http drops the connection
+	}
 	if f.Delay > 0 {
 		// Consuming the body lets net/http watch the connection, so the
 		// request context ends as soon as the client hangs up.

@@ -48,6 +48,16 @@ func (s *Server) SetMediaSHA256(id, hexDigest string) {
 	}
 }
 
+// SetMediaURL makes GET /{media-id} name rawURL as the download url of a media id, as a
+// compromised or spoofed answer could: a client must not send it the access token.
+func (s *Server) SetMediaURL(id, rawURL string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if m, ok := s.media[id]; ok {
+		m.url = rawURL
+	}
+}
+
 // MediaSHA256Base64 is the digest form webhooks carry (base64, unlike the
 // hex of GET /{media-id}).
 func MediaSHA256Base64(data []byte) string {
@@ -85,9 +95,15 @@ func (s *Server) serveMediaInfo(w http.ResponseWriter, r *http.Request, id strin
 	}
 	ext := strconv.FormatInt(time.Now().Add(mediaURLLifetime).Unix(), 10)
 	q := url.Values{"mid": {id}, "ext": {ext}, "hash": {s.mediaHash(id, ext)}}
+	download := s.URL + "/whatsapp_business/attachments/?" + q.Encode()
+	s.mu.Lock()
+	if m.url != "" {
+		download = m.url
+	}
+	s.mu.Unlock()
 	writeJSON(w, http.StatusOK, map[string]any{
 		"messaging_product": "whatsapp",
-		"url":               s.URL + "/whatsapp_business/attachments/?" + q.Encode(),
+		"url":               download,
 		"mime_type":         m.mimeType,
 		"sha256":            m.sha256,
 		"file_size":         strconv.Itoa(len(m.data)),

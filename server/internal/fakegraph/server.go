@@ -90,6 +90,7 @@ type mediaFile struct {
 	mimeType string
 	data     []byte
 	sha256   string // hex, as GET /{media-id} answers
+	url      string // the download url GET /{media-id} names, when not the fake's own (SetMediaURL)
 }
 
 // Server is a running fake Graph API.

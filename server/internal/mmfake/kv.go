@@ -98,25 +98,59 @@ func (s *Store) kvSetWithOptions(pluginID, key string, value []byte, opt model.P
 	return true, nil
 }
 
+// SetKVFault makes the plugin's KV calls fail with a 500 whenever fail answers true; op is
+// "get", "set" (every kind of write, compare-and-set included) or "delete". nil stops it. The
+// error names no key, as the server's does not.
+func (s *Store) SetKVFault(fail func(op, key string) bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.kvFault = fail
+}
+
+func (s *Store) injectedKVFault(where, op, key string) *model.AppError {
+	s.mu.Lock()
+	fail := s.kvFault
+	s.mu.Unlock()
+	if fail != nil && fail(op, key) {
+		return appError(where, "app.plugin_store.injected_fault.app_error", http.StatusInternalServerError, "injected KV fault")
+	}
+	return nil
+}
+
 func (a *API) KVSet(key string, value []byte) *model.AppError {
+	if err := a.store.injectedKVFault("SetPluginKey", "set", key); err != nil {
+		return err
+	}
 	_, err := a.store.kvSetWithOptions(a.pluginID, key, value, model.PluginKVSetOptions{})
 	return err
 }
 
 func (a *API) KVSetWithExpiry(key string, value []byte, expireInSeconds int64) *model.AppError {
+	if err := a.store.injectedKVFault("SetPluginKeyWithExpiry", "set", key); err != nil {
+		return err
+	}
 	_, err := a.store.kvSetWithOptions(a.pluginID, key, value, model.PluginKVSetOptions{ExpireInSeconds: expireInSeconds})
 	return err
 }
 
 func (a *API) KVSetWithOptions(key string, value []byte, options model.PluginKVSetOptions) (bool, *model.AppError) {
+	if err := a.store.injectedKVFault("SetPluginKeyWithOptions", "set", key); err != nil {
+		return false, err
+	}
 	return a.store.kvSetWithOptions(a.pluginID, key, value, options)
 }
 
 func (a *API) KVCompareAndSet(key string, oldValue, newValue []byte) (bool, *model.AppError) {
+	if err := a.store.injectedKVFault("CompareAndSetPluginKey", "set", key); err != nil {
+		return false, err
+	}
 	return a.store.kvSetWithOptions(a.pluginID, key, newValue, model.PluginKVSetOptions{Atomic: true, OldValue: oldValue})
 }
 
 func (a *API) KVCompareAndDelete(key string, oldValue []byte) (bool, *model.AppError) {
+	if err := a.store.injectedKVFault("CompareAndDeletePluginKey", "delete", key); err != nil {
+		return false, err
+	}
 	if err := validKey("CompareAndDeletePluginKey", key); err != nil {
 		return false, err
 	}
@@ -136,6 +170,9 @@ func (a *API) KVCompareAndDelete(key string, oldValue []byte) (bool, *model.AppE
 }
 
 func (a *API) KVGet(key string) ([]byte, *model.AppError) {
+	if err := a.store.injectedKVFault("GetPluginKey", "get", key); err != nil {
+		return nil, err
+	}
 	s := a.store
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -144,6 +181,9 @@ func (a *API) KVGet(key string) ([]byte, *model.AppError) {
 }
 
 func (a *API) KVDelete(key string) *model.AppError {
+	if err := a.store.injectedKVFault("DeletePluginKey", "delete", key); err != nil {
+		return err
+	}
 	s := a.store
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -49,6 +49,8 @@ type Store struct {
 	config      *model.Config
 
 	kv map[string]map[string]kvEntry // plugin id -> key
+	// kvFault, when set, decides which plugin KV calls fail (SetKVFault).
+	kvFault func(op, key string) bool
 
 	users       map[string]*model.User
 	bots        map[string]*model.Bot
