@@ -122,3 +122,22 @@ export function formatTime(ms: number, locale: Locale): string {
 export function describePerson(p: {name: string; phone?: string; email?: string}): string {
     return [p.name, formatPhone(p.phone), p.email].filter(Boolean).join(' · ');
 }
+
+/**
+ * Whether the server accepts q as a people search (server/helpdesk/people.go SearchTerm): at least
+ * 2 characters, or at least 4 digits when q looks like a phone number. Shorter queries wait for
+ * more typing instead of showing the server's refusal.
+ */
+export function isSearchable(query: string): boolean {
+    const q = query.trim();
+    let digits = 0;
+    let phoneLike = true;
+    for (const ch of q) {
+        if (ch >= '0' && ch <= '9') {
+            digits++;
+        } else if (!'+-() .'.includes(ch)) {
+            phoneLike = false;
+        }
+    }
+    return [...q].length >= 2 && !(phoneLike && digits < 4);
+}

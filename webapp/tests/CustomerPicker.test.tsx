@@ -76,8 +76,18 @@ describe('CustomerPicker', () => {
     it('reports a failed search', async () => {
         const {spies, onError} = renderPicker();
         spies.searchPeople.mockRejectedValueOnce(new ApiError('search is down', 500));
-        await userEvent.type(screen.getByTestId('wa-person-search-t1'), 'm');
+        await userEvent.type(screen.getByTestId('wa-person-search-t1'), 'ma');
         await vi.waitFor(() => expect(onError).toHaveBeenCalledWith('search is down'), {timeout: 2000});
+    });
+
+    it('waits for a query the server accepts (2 characters, or 4 digits)', async () => {
+        const {spies} = renderPicker();
+        await userEvent.type(screen.getByTestId('wa-person-search-t1'), 'm');
+        await userEvent.type(screen.getByTestId('wa-person-search-t1'), '{backspace}119');
+        await new Promise((r) => setTimeout(r, 500));
+        expect(spies.searchPeople).not.toHaveBeenCalled();
+        await userEvent.type(screen.getByTestId('wa-person-search-t1'), '9');
+        await vi.waitFor(() => expect(spies.searchPeople).toHaveBeenCalledWith('1199'), {timeout: 2000});
     });
 
     it('offers a new person instead', async () => {

@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest';
 
-import {describePerson, formatDuration, formatPhone, formatRemaining} from '../src/format';
+import {describePerson, formatDuration, formatPhone, formatRemaining, isSearchable} from '../src/format';
 import en from '../src/i18n/en.json';
 import {normalizeLocale, registryTranslations, translate} from '../src/i18n';
 import ptBR from '../src/i18n/pt-BR.json';
@@ -81,5 +81,17 @@ describe('i18n', () => {
         expect(translate('en', 'credits.balance', {balance: 5})).toBe('5 credits');
         expect(registryTranslations('pt-BR')['whatsapp-helpdesk.conversation.attend']).toBe('Atender');
         expect(registryTranslations('fr')['whatsapp-helpdesk.conversation.attend']).toBe('Attend');
+    });
+});
+
+describe('isSearchable', () => {
+    it('follows the server: 2 characters, or 4 digits for a phone number', () => {
+        expect(isSearchable('')).toBe(false);
+        expect(isSearchable('a')).toBe(false);
+        expect(isSearchable('Ma')).toBe(true);
+        expect(isSearchable('11')).toBe(false);
+        expect(isSearchable('+55 1')).toBe(false);
+        expect(isSearchable('1199')).toBe(true);
+        expect(isSearchable('a1')).toBe(true);
     });
 });

@@ -3,7 +3,7 @@
 import React, {useEffect, useState} from 'react';
 
 import {useHelpdesk, useT} from '../context';
-import {describePerson} from '../format';
+import {describePerson, isSearchable} from '../format';
 import {errorMessage} from '../helpdesk';
 import type {Person, TicketCustomer} from '../types';
 
@@ -30,7 +30,7 @@ export function CustomerPicker({ticketId, selected, onChoose, onCreateNew, onErr
 
     useEffect(() => {
         const q = query.trim();
-        if (!q) {
+        if (!isSearchable(q)) {
             setResults(null);
             setSearching(false);
             return undefined;
