@@ -309,11 +309,14 @@ func (o *Outbound) MarkRead(ctx context.Context, conv *helpdesk.Conversation) {
 		return
 	}
 	posts, appErr := o.API.GetPostsForChannel(conv.ChannelID, 0, 30)
-	if appErr != nil {
-		return
+	if appErr != nil || posts == nil {
+		return // over RPC a failed call can also arrive as a nil list
 	}
 	for _, id := range posts.Order {
 		p := posts.Posts[id]
+		if p == nil {
+			continue
+		}
 		if dir, _ := p.GetProp(PropDirection).(string); dir != "inbound" {
 			continue
 		}

@@ -2,6 +2,7 @@ package workflow
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"sort"
 	"strings"
@@ -83,6 +84,12 @@ func (d *Desk) completeClose(ctx context.Context, conv *helpdesk.Conversation) (
 	}
 	if d.Settings().AutoDistribution {
 		go func() {
+			// A panic here, outside any hook, would kill the plugin process: log it instead.
+			defer func() {
+				if r := recover(); r != nil {
+					d.API.LogError("Recovered from a panic while distributing after a close", "panic", fmt.Sprint(r))
+				}
+			}()
 			dctx, cancel := noticeCtx()
 			defer cancel()
 			d.Distribute(dctx) // the agent has room for a waiting conversation now
