@@ -307,18 +307,7 @@ func (in *Inbound) process(ctx context.Context, route Route, contact whatsapp.Co
 	if msg.Type == "reaction" && msg.Reaction != nil {
 		post.Message = CustomerPrefix(person.Name) + in.Texts.T(l, "inbound.reaction", map[string]any{"Emoji": format.Inert(msg.Reaction.Emoji)})
 	}
-	// Defence in depth for customer text: no link previews or remote images, no highlights.
-	post.AddProp(model.PostPropsUnsafeLinks, "true")
-	post.AddProp(model.PostPropsMentionHighlightDisabled, true)
-	post.AddProp(model.PostPropsGroupHighlightDisabled, true)
-	post.AddProp(PropOrigin, OriginWhatsApp)
-	post.AddProp(PropDirection, "inbound")
-	post.AddProp(PropWAMID, msg.ID)
-	post.AddProp(PropType, msg.Type)
-	post.AddProp(PropCustomer, person.Name)
-	post.AddProp(PropCustomerID, person.ID)
-	post.AddProp(PropConversation, conv.ID)
-	post.AddProp("wa_timestamp", sentAt.UnixMilli())
+	in.inboundProps(post, conv, person, msg, sentAt)
 
 	switch {
 	case msg.Type == "edit" && msg.Edit != nil:
@@ -670,7 +659,11 @@ func (in *Inbound) applyEdit(l *l10n.Localizer, conv *helpdesk.Conversation, per
 	earlier := strings.TrimPrefix(before, prefix)
 	reply := &model.Post{UserId: in.BotUserID, ChannelId: conv.ChannelID, RootId: cmp.Or(orig.RootId, orig.Id), Type: InboundPostType,
 		Message: prefix + "✏️ _" + in.Texts.T(l, "inbound.edit_before", nil) + "_\n> " + strings.ReplaceAll(truncate(earlier, 4000), "\n", "\n> ")}
-	in.inboundProps(reply, conv, person, msg)
+	sentAt := whatsapp.ParseTimestamp(msg.Timestamp)
+	if now := in.now(); sentAt.IsZero() || sentAt.After(now) {
+		sentAt = now
+	}
+	in.inboundProps(reply, conv, person, msg, sentAt)
 	reply.AddProp("wa_edit_of", orig.Id)
 	if _, appErr := in.API.CreatePost(reply); appErr != nil && !permanentRefusal(appErr) {
 		return true, errors.Wrap(appErr, "failed to keep the text before the customer's edit")
@@ -701,11 +694,12 @@ func (in *Inbound) applyRevoke(l *l10n.Localizer, conv *helpdesk.Conversation, p
 }
 
 // inboundProps marks a post as the customer's, for the transcript and the echo guard.
-func (in *Inbound) inboundProps(p *model.Post, conv *helpdesk.Conversation, person *helpdesk.Person, msg *whatsapp.Message) {
-	sentAt := whatsapp.ParseTimestamp(msg.Timestamp)
-	if now := in.now(); sentAt.IsZero() || sentAt.After(now) {
-		sentAt = now
-	}
+// sentAt is WhatsApp's time of the message, never in the future.
+func (in *Inbound) inboundProps(p *model.Post, conv *helpdesk.Conversation, person *helpdesk.Person, msg *whatsapp.Message, sentAt time.Time) {
+	// Defence in depth for customer text: no link previews or remote images, no highlights.
+	p.AddProp(model.PostPropsUnsafeLinks, "true")
+	p.AddProp(model.PostPropsMentionHighlightDisabled, true)
+	p.AddProp(model.PostPropsGroupHighlightDisabled, true)
 	p.AddProp(PropOrigin, OriginWhatsApp)
 	p.AddProp(PropDirection, "inbound")
 	p.AddProp(PropWAMID, msg.ID)

@@ -104,7 +104,7 @@ func (pp *People) takeOver(fromID string, into *Person) (*Person, error) {
 		if err := toConvs.Add(c.ID); err != nil {
 			return nil, err
 		}
-		if err := deleteIfIs(pp.KV, store.OpenConversationKey(c.Group, fromID), c.ID); err != nil {
+		if err := store.DeleteIfHolds(pp.KV, store.OpenConversationKey(c.Group, fromID), c.ID); err != nil {
 			return nil, err
 		}
 	}
@@ -165,19 +165,5 @@ func moveKey(kv store.KV, key, from, to string, do bool) error {
 			return nil, store.ErrNoChange
 		}
 		return to, nil
-	})
-}
-
-// deleteIfIs deletes key when it holds the id want (compare-and-set).
-func deleteIfIs(kv store.KV, key, want string) error {
-	return store.Update(kv, key, func(old []byte) (any, error) {
-		var current string
-		if len(old) > 0 {
-			_ = json.Unmarshal(old, &current)
-		}
-		if current != want {
-			return nil, store.ErrNoChange
-		}
-		return nil, nil
 	})
 }

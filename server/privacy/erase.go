@@ -93,12 +93,12 @@ func (s *Service) erasePerson(actorID, personID string) (Counts, error) {
 	if person != nil {
 		// Keys first: from now on a message from this phone starts a new person.
 		if person.Phone != "" {
-			if err := deleteIfIs(s.KV, s.People.Phones.Key(person.Phone), personID); err != nil {
+			if err := store.DeleteIfHolds(s.KV, s.People.Phones.Key(person.Phone), personID); err != nil {
 				return total, err
 			}
 		}
 		if person.BSUID != "" {
-			if err := deleteIfIs(s.KV, store.BSUIDKey(person.BSUID), personID); err != nil {
+			if err := store.DeleteIfHolds(s.KV, store.BSUIDKey(person.BSUID), personID); err != nil {
 				return total, err
 			}
 		}
@@ -300,7 +300,7 @@ func (s *Service) eraseConversation(convID string, keepTicket bool) (Counts, err
 	}
 	// Unmapped first: the plugin's hooks then leave the deletions below alone.
 	if conv.ChannelID != "" {
-		if err := deleteIfIs(s.KV, store.ChannelConversationKey(conv.ChannelID), conv.ID); err != nil {
+		if err := store.DeleteIfHolds(s.KV, store.ChannelConversationKey(conv.ChannelID), conv.ID); err != nil {
 			return n, err
 		}
 	}
@@ -348,7 +348,7 @@ func (s *Service) eraseConversation(convID string, keepTicket bool) (Counts, err
 	if err != nil {
 		return n, err
 	}
-	if err := deleteIfIs(s.KV, store.OpenConversationKey(conv.Group, conv.PersonID), conv.ID); err != nil {
+	if err := store.DeleteIfHolds(s.KV, store.OpenConversationKey(conv.Group, conv.PersonID), conv.ID); err != nil {
 		return n, err
 	}
 	for _, state := range []string{helpdesk.StateWaiting, helpdesk.StateActive, helpdesk.StateClosing, helpdesk.StateClosed} {
@@ -560,19 +560,4 @@ func (s *Service) eraseTicketOf(conv *helpdesk.Conversation, keep bool) (Counts,
 		return n, errors.Wrap(err, "failed to delete a conversation's ticket link")
 	}
 	return n, nil
-}
-
-// deleteIfIs deletes key when it holds the id want (compare-and-set), so a key that now belongs
-// to someone else is left alone.
-func deleteIfIs(kv store.KV, key, want string) error {
-	return store.Update(kv, key, func(old []byte) (any, error) {
-		var current string
-		if len(old) > 0 {
-			_ = json.Unmarshal(old, &current)
-		}
-		if current != want {
-			return nil, store.ErrNoChange
-		}
-		return nil, nil
-	})
 }

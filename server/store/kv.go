@@ -133,3 +133,18 @@ func UpdateJSON[T any](kv KV, key string, fn func(rec *T, exists bool) (bool, er
 	})
 	return result, err
 }
+
+// DeleteIfHolds deletes key only while it holds the id want (compare-and-set), so a key that
+// meanwhile belongs to someone else is left alone.
+func DeleteIfHolds(kv KV, key, want string) error {
+	return Update(kv, key, func(old []byte) (any, error) {
+		var current string
+		if len(old) > 0 {
+			_ = json.Unmarshal(old, &current)
+		}
+		if current != want {
+			return nil, ErrNoChange
+		}
+		return nil, nil
+	})
+}
