@@ -2,7 +2,6 @@ package main
 
 import (
 	"net/http"
-	"time"
 
 	"github.com/gorilla/mux"
 	"github.com/mattermost/mattermost/server/public/plugin"
@@ -12,12 +11,12 @@ import (
 
 // newRouter maps the plugin's HTTP surface: the WhatsApp webhook (signed by Meta, no user), the
 // webapp API and post actions (both require the Mattermost-User-Id header the server sets).
-func (p *Plugin) newRouter() *mux.Router {
+func (p *Plugin) newRouter(views *httpapi.Views) *mux.Router {
 	r := mux.NewRouter()
-	r.HandleFunc("/webhook", p.handleWebhookVerify).Methods(http.MethodGet)
-	r.Handle("/webhook", p.timed(http.HandlerFunc(p.handleWebhook))).Methods(http.MethodPost)
+	r.HandleFunc("/webhook", p.webhook.Verify).Methods(http.MethodGet)
+	r.HandleFunc("/webhook", p.webhook.Receive).Methods(http.MethodPost)
 
-	api := &httpapi.API{PluginAPI: p.API, Desk: p.desk, Views: p.views, Describe: p.outbound.Describe, TicketChanged: p.publishTicket}
+	api := &httpapi.API{PluginAPI: p.API, Desk: p.desk, Views: views, Describe: p.outbound.Describe, Notify: p.notifier}
 	api.Register(r.PathPrefix("/api/v1").Subrouter())
 
 	actions := &httpapi.Handlers{
@@ -40,24 +39,4 @@ func (p *Plugin) newRouter() *mux.Router {
 // this node's counters and latency histograms in Prometheus' text format.
 func (p *Plugin) ServeMetrics(_ *plugin.Context, w http.ResponseWriter, r *http.Request) {
 	p.stats.Handler().ServeHTTP(w, r)
-}
-
-// timed records how long each webhook request took and what it was answered.
-func (p *Plugin) timed(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
-		next.ServeHTTP(sw, r)
-		p.stats.ObserveWebhook(sw.status, time.Since(start))
-	})
-}
-
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	w.status = code
-	w.ResponseWriter.WriteHeader(code)
 }

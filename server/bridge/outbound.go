@@ -54,21 +54,14 @@ type Outbound struct {
 	Credits       *helpdesk.Credits
 	Texts         *l10n.Translator
 	Now           func() time.Time
-	NotePrefix    func() string
-	RouteForGroup func(group string) (Route, error)
-	// CreditsChanged is told about the balance after every debit (websocket events, warnings).
-	CreditsChanged func(helpdesk.CreditBalance)
-	// Count records sends and failures (metrics).
-	Count func(name string, reason ...string)
-	// CredentialsRejected is told when WhatsApp refuses the access token (190 and friends), so
-	// system admins learn it at once rather than from agents.
-	CredentialsRejected func(err *whatsapp.GraphError)
-	// Node names this plugin process in send records; Lease bounds one post's send, after which
-	// another node may mark it; Ready reports a settings problem that stops every send.
+	Routes        Routes
+	Notify        Notifier
+	Metrics       Counter
+	// Node names this plugin process in send records.
 	Node   string
-	Lease  func() time.Duration
-	Ready  func() error
 	Signer action.Signer
+
+	settings settingsHolder
 }
 
 // Delivery describes why a message is sent, for the ledger and the checks.
@@ -82,7 +75,7 @@ type Delivery struct {
 
 // target resolves the route and customer of a conversation.
 func (o *Outbound) target(conv *helpdesk.Conversation) (Route, *helpdesk.Person, error) {
-	route, err := o.RouteForGroup(conv.Group)
+	route, err := o.Routes.ForGroup(conv.Group)
 	if err != nil {
 		return Route{}, nil, err
 	}
@@ -132,8 +125,8 @@ func (o *Outbound) sendOne(ctx context.Context, route Route, conv *helpdesk.Conv
 		reason := "error"
 		if ge, ok := whatsapp.AsGraphError(err); ok {
 			reason = strconv.Itoa(ge.Code)
-			if ge.IsAuth() && o.CredentialsRejected != nil {
-				o.CredentialsRejected(ge)
+			if ge.IsAuth() && o.Notify != nil {
+				o.Notify.CredentialsRejected(ge)
 			}
 		}
 		o.count(metrics.SendFailed, reason)
@@ -149,8 +142,8 @@ func (o *Outbound) sendOne(ctx context.Context, route Route, conv *helpdesk.Conv
 		o.API.LogError("Could not record a debited credit", "wamid", res.MessageID, "error", err.Error())
 		return res, nil
 	}
-	if o.CreditsChanged != nil {
-		o.CreditsChanged(balance)
+	if o.Notify != nil {
+		o.Notify.CreditsChanged(balance)
 	}
 	if balance.Low() && d.AgentID != "" {
 		o.Ephemeral(d.AgentID, conv.ChannelID, "⚠️ "+o.Texts.T(o.Texts.ForUser(d.AgentID), "credits.low", map[string]any{"Balance": balance.Balance}))
@@ -159,8 +152,8 @@ func (o *Outbound) sendOne(ctx context.Context, route Route, conv *helpdesk.Conv
 }
 
 func (o *Outbound) count(name string, reason ...string) {
-	if o.Count != nil {
-		o.Count(name, reason...)
+	if o.Metrics != nil {
+		o.Metrics.Inc(name, reason...)
 	}
 }
 
@@ -321,7 +314,7 @@ func (o *Outbound) MarkRead(ctx context.Context, conv *helpdesk.Conversation) {
 		if wamid == "" {
 			continue
 		}
-		route, err := o.RouteForGroup(conv.Group)
+		route, err := o.Routes.ForGroup(conv.Group)
 		if err != nil {
 			return
 		}
@@ -334,6 +327,6 @@ func (o *Outbound) MarkRead(ctx context.Context, conv *helpdesk.Conversation) {
 
 // isInternalNote reports whether an agent's post stays inside Mattermost.
 func (o *Outbound) isInternalNote(message string) bool {
-	prefix := o.NotePrefix()
+	prefix := o.settings.get().NotePrefix
 	return prefix != "" && strings.HasPrefix(strings.TrimSpace(message), prefix)
 }

@@ -76,10 +76,8 @@ type recordedError struct{ error }
 func (e recordedError) Unwrap() error { return e.error }
 
 func (o *Outbound) lease() time.Duration {
-	if o.Lease != nil {
-		if d := o.Lease(); d > 0 {
-			return d
-		}
+	if d := o.settings.get().Lease; d > 0 {
+		return d
 	}
 	return 2 * time.Minute
 }
@@ -262,10 +260,8 @@ func (o *Outbound) RefuseAgentPost(post *model.Post, problem error) {
 // Resend sends again a post whose outcome is unknown or that was not sent, on an agent's click.
 // Of concurrent clicks one sends; the others are told it is being sent.
 func (o *Outbound) Resend(ctx context.Context, userID, postID string) error {
-	if o.Ready != nil {
-		if problem := o.Ready(); problem != nil {
-			return errors.Wrap(ErrNotConfigured, problem.Error())
-		}
+	if problem := o.settings.get().Problem; problem != nil {
+		return errors.Wrap(ErrNotConfigured, problem.Error())
 	}
 	post, appErr := o.API.GetPost(postID)
 	if appErr != nil {

@@ -33,8 +33,8 @@ type Handler struct {
 	Texts *l10n.Translator
 	// Describe turns an error into the sentence the user reads, in their locale.
 	Describe func(userID string, err error) string
-	// Stats renders the admin counters (observability).
-	Stats func() string
+	// Stats renders the admin counters (server/metrics).
+	Stats interface{ Text() string }
 }
 
 // Definition registers the command with its autocomplete tree.
@@ -130,7 +130,7 @@ func (h *Handler) Execute(args *model.CommandArgs) *model.CommandResponse {
 		if !h.Desk.IsAdmin(args.UserId) {
 			return c.reply(c.t("cmd.admin_only", nil))
 		}
-		return c.reply(h.Stats())
+		return c.reply(h.Stats.Text())
 	}
 	return c.reply(c.t("cmd.unknown", map[string]any{"Command": sub}))
 }

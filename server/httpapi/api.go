@@ -26,8 +26,13 @@ type API struct {
 	Views     *Views
 	// Describe turns an error into the sentence the user reads, in their locale.
 	Describe func(userID string, err error) string
-	// TicketChanged pushes ticket edits to agents' browsers.
-	TicketChanged func(*helpdesk.Ticket)
+	// Notify pushes ticket edits to agents' browsers.
+	Notify TicketNotifier
+}
+
+// TicketNotifier is told about ticket edits (server/notify).
+type TicketNotifier interface {
+	TicketChanged(*helpdesk.Ticket)
 }
 
 type handler func(w http.ResponseWriter, r *http.Request, userID string)
@@ -287,8 +292,8 @@ func (a *API) saveTicket(w http.ResponseWriter, r *http.Request, userID string) 
 }
 
 func (a *API) ticketChanged(t *helpdesk.Ticket) {
-	if a.TicketChanged != nil {
-		a.TicketChanged(t)
+	if a.Notify != nil {
+		a.Notify.TicketChanged(t)
 	}
 }
 

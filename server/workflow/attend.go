@@ -134,7 +134,7 @@ func (d *Desk) NewConversation(conv *helpdesk.Conversation) {
 
 // onlineAgents lists the queue-channel members of group whose status is online (not bots).
 func (d *Desk) onlineAgents(group string) ([]string, error) {
-	route, err := d.RouteForGroup(group)
+	route, err := d.Routes.ForGroup(group)
 	if err != nil {
 		return nil, err
 	}

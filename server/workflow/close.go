@@ -55,8 +55,8 @@ func (d *Desk) completeClose(ctx context.Context, conv *helpdesk.Conversation) (
 	if conv, err = d.Conversations.Close(conv.ID); err != nil {
 		return nil, notices, err
 	}
-	if d.ConversationClosed != nil {
-		d.ConversationClosed(conv.ID)
+	if d.Notify != nil {
+		d.Notify.ConversationClosed(conv.ID)
 	}
 	transcript, err := d.transcript(conv)
 	if err != nil {
@@ -78,8 +78,8 @@ func (d *Desk) completeClose(ctx context.Context, conv *helpdesk.Conversation) (
 		d.API.LogWarn("Could not post the closing note", "conversation_id", conv.ID, "error", appErr.Error())
 	}
 	d.changed(conv)
-	if d.TicketChanged != nil {
-		d.TicketChanged(ticket)
+	if d.Notify != nil {
+		d.Notify.TicketChanged(ticket)
 	}
 	if d.Settings().AutoDistribution {
 		go func() {
@@ -91,11 +91,17 @@ func (d *Desk) completeClose(ctx context.Context, conv *helpdesk.Conversation) (
 	return ticket, notices, nil
 }
 
+func (d *Desk) announce(conv *helpdesk.Conversation) error {
+	route, err := d.Routes.ForGroup(conv.Group)
+	if err != nil {
+		return err
+	}
+	return d.Announcer.Announce(route, conv)
+}
+
 func (d *Desk) lease() time.Duration {
-	if d.Lease != nil {
-		if l := d.Lease(); l > 0 {
-			return l
-		}
+	if l := d.Settings().Lease; l > 0 {
+		return l
 	}
 	return 2 * time.Minute
 }
@@ -133,8 +139,8 @@ func (d *Desk) Repair(ctx context.Context) {
 		if conv.ChannelID == "" || conv.CreatedAt > stale {
 			continue
 		}
-		if conv.QueuePostID == "" && d.Announce != nil {
-			if err := d.Announce(conv); err != nil {
+		if conv.QueuePostID == "" && d.Announcer != nil {
+			if err := d.announce(conv); err != nil {
 				d.API.LogWarn("Could not announce a conversation in the queue", "conversation_id", conv.ID, "error", err.Error())
 			}
 		}

@@ -7,6 +7,7 @@ import (
 	"context"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/mattermost/mattermost/server/public/model"
@@ -20,11 +21,15 @@ import (
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/l10n"
 )
 
-// Settings are the parts of the configuration the workflow reads.
+// Settings are the parts of the configuration the workflow reads; the plugin pushes them on
+// every configuration change (Configure).
 type Settings struct {
 	AutoDistribution bool
 	MaxPerAgent      int
 	Groups           []helpdesk.Group
+	// Lease is how long a close or a new conversation's setup may take before the repair job
+	// completes it (0 = 2 minutes).
+	Lease time.Duration
 }
 
 // Group returns a chat group by name.
@@ -35,6 +40,24 @@ func (s Settings) Group(name string) (helpdesk.Group, bool) {
 		}
 	}
 	return helpdesk.Group{}, false
+}
+
+// Routes finds a chat group's queue channel and Graph client (server/routing).
+type Routes interface {
+	ForGroup(name string) (bridge.Route, error)
+}
+
+// Notifier pushes changes to agents' browsers and tells the other nodes (server/notify).
+type Notifier interface {
+	ConversationChanged(*helpdesk.Conversation)
+	TicketChanged(*helpdesk.Ticket)
+	// ConversationClosed lets every node forget what it cached about the conversation.
+	ConversationClosed(convID string)
+}
+
+// Announcer posts a conversation's missing queue announcement (server/bridge).
+type Announcer interface {
+	Announce(route bridge.Route, conv *helpdesk.Conversation) error
 }
 
 // Desk carries out agents' actions.
@@ -51,18 +74,22 @@ type Desk struct {
 	Texts         *l10n.Translator
 	Signer        action.Signer
 	Now           func() time.Time
-	Settings      func() Settings
-	RouteForGroup func(group string) (bridge.Route, error)
+	Routes        Routes
+	Notify        Notifier
+	Announcer     Announcer
 
-	// ConversationChanged and TicketChanged push changes to agents' browsers.
-	ConversationChanged func(*helpdesk.Conversation)
-	TicketChanged       func(*helpdesk.Ticket)
-	// ConversationClosed lets every node forget what it cached about the conversation.
-	ConversationClosed func(convID string)
-	// Lease is how long a close or a new conversation's setup may take before the repair job
-	// completes it; Announce posts a conversation's missing queue announcement.
-	Lease    func() time.Duration
-	Announce func(conv *helpdesk.Conversation) error
+	current atomic.Pointer[Settings]
+}
+
+// Configure adopts new settings.
+func (d *Desk) Configure(s Settings) { d.current.Store(&s) }
+
+// Settings returns the settings last configured (zero before the first Configure).
+func (d *Desk) Settings() Settings {
+	if s := d.current.Load(); s != nil {
+		return *s
+	}
+	return Settings{}
 }
 
 // ErrForbidden is returned when the user is not an agent of the conversation's chat group.
@@ -79,7 +106,7 @@ func (d *Desk) IsAgent(userID, group string) bool {
 	if d.IsAdmin(userID) {
 		return true
 	}
-	route, err := d.RouteForGroup(group)
+	route, err := d.Routes.ForGroup(group)
 	if err != nil {
 		return false
 	}
@@ -218,8 +245,8 @@ func (d *Desk) List(userID, state string) ([]*helpdesk.Conversation, error) {
 }
 
 func (d *Desk) changed(c *helpdesk.Conversation) {
-	if d.ConversationChanged != nil && c != nil {
-		d.ConversationChanged(c)
+	if d.Notify != nil && c != nil {
+		d.Notify.ConversationChanged(c)
 	}
 }
 
