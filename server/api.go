@@ -16,12 +16,12 @@ func (p *Plugin) newRouter(views *httpapi.Views) *mux.Router {
 	r.HandleFunc("/webhook", p.webhook.Verify).Methods(http.MethodGet)
 	r.HandleFunc("/webhook", p.webhook.Receive).Methods(http.MethodPost)
 
-	api := &httpapi.API{PluginAPI: p.API, Desk: p.desk, Views: views, Describe: p.outbound.Describe, Notify: p.notifier}
+	api := &httpapi.API{PluginAPI: p.API, Desk: p.desk, Views: views, Texts: p.texts, Notify: p.notifier}
 	api.Register(r.PathPrefix("/api/v1").Subrouter())
 
 	actions := &httpapi.Handlers{
 		API: p.API, BotUserID: p.botUserID, Desk: p.desk, Signer: p.desk.Signer, Texts: p.texts,
-		Describe: p.outbound.Describe, SendHSM: p.desk.SendHSMList, SendAgain: p.outbound.Resend,
+		SendHSM: p.desk.SendHSMList, SendAgain: p.outbound.Resend,
 	}
 	r.HandleFunc("/actions/attend", actions.Attend).Methods(http.MethodPost)
 	r.HandleFunc("/actions/invite/accept", actions.Invite(true)).Methods(http.MethodPost)

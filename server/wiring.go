@@ -56,7 +56,7 @@ func (p *Plugin) wire(botID string, signingKey []byte) {
 	// automatic steps, and a close empties the inbound cache.
 	p.inbound.Starter = p.desk
 	p.notifier.Cache = p.inbound
-	p.commands = &command.Handler{API: p.API, Desk: p.desk, Texts: p.texts, Describe: p.outbound.Describe, Stats: p.stats}
+	p.commands = &command.Handler{API: p.API, Desk: p.desk, Texts: p.texts, Stats: p.stats}
 	p.webhook = webhook.NewHandler(p.API, p.routes, p.inbound, p.outbound, p.stats)
 	p.router = p.newRouter(views)
 }

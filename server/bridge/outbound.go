@@ -11,6 +11,7 @@ import (
 	"github.com/pkg/errors"
 
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/action"
+	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/failure"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/format"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/helpdesk"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/l10n"
@@ -39,8 +40,8 @@ const (
 
 // Refusals of a send, each told to the agent before anything reaches WhatsApp.
 var (
-	ErrWindowClosed = errors.New("the 24-hour customer-service window is closed")
-	ErrClosed       = errors.New("the conversation is closed")
+	ErrWindowClosed = failure.ErrWindowClosed
+	ErrClosed       = failure.ErrClosed
 )
 
 // Outbound sends to customers: agents' posts, plugin messages (start, end, macros) and HSMs.
@@ -247,48 +248,9 @@ func (o *Outbound) replyFailure(post *model.Post, text string) {
 	}
 }
 
-// describe turns a send error into the sentence an agent reads.
+// describe turns a send error into the sentence an agent reads (server/failure's table).
 func (o *Outbound) describe(l *l10n.Localizer, err error) string {
-	t := func(id string, data map[string]any) string { return o.Texts.T(l, id, data) }
-	var refused *helpdesk.Problem
-	if errors.As(err, &refused) {
-		return t(refused.ID, refused.Data)
-	}
-	switch {
-	case errors.Is(err, ErrNotConfigured):
-		return t("outbound.not_configured", map[string]any{"Reason": strings.TrimPrefix(err.Error(), ErrNotConfigured.Error()+": ")})
-	case errors.Is(err, whatsapp.ErrUnknownOutcome):
-		return t("outbound.unknown", nil)
-	case errors.Is(err, errInterrupted):
-		return t("outbound.interrupted", nil)
-	case errors.Is(err, ErrWindowClosed):
-		return t("outbound.window_closed", nil)
-	case errors.Is(err, helpdesk.ErrNoCredits):
-		return t("outbound.no_credits", nil)
-	case errors.Is(err, ErrClosed):
-		return t("outbound.conversation_closed", nil)
-	case errors.Is(err, whatsapp.ErrUnsupportedMedia), errors.Is(err, whatsapp.ErrMediaTooLarge):
-		return t("outbound.bad_file", map[string]any{"Reason": err.Error()})
-	case errors.Is(err, helpdesk.ErrNotFound):
-		return t("error.not_found", map[string]any{"Detail": err.Error()})
-	case errors.Is(err, helpdesk.ErrForbidden):
-		return t("error.forbidden", map[string]any{"Detail": err.Error()})
-	case errors.Is(err, helpdesk.ErrConflict):
-		return t("error.conflict", map[string]any{"Detail": err.Error()})
-	case errors.Is(err, helpdesk.ErrInvalid), errors.Is(err, whatsapp.ErrInvalidMessage):
-		return t("error.invalid", map[string]any{"Detail": err.Error()})
-	}
-	var paramErr *whatsapp.TemplateParamError
-	if errors.As(err, &paramErr) {
-		return t("hsm.params", map[string]any{"Detail": paramErr.Error()})
-	}
-	if ge, ok := whatsapp.AsGraphError(err); ok {
-		if ge.IsAuth() {
-			return t("outbound.auth", map[string]any{"Code": ge.Code})
-		}
-		return t("outbound.graph_error", map[string]any{"Code": ge.Code, "Reason": ge.Title()})
-	}
-	return t("outbound.failed", map[string]any{"Reason": err.Error()})
+	return failure.Describe(o.Texts, l, err)
 }
 
 // Describe is describe in an agent's locale.

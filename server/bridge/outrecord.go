@@ -7,6 +7,7 @@ import (
 	"github.com/mattermost/mattermost/server/public/model"
 	"github.com/pkg/errors"
 
+	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/failure"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/helpdesk"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/store"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/whatsapp"
@@ -33,13 +34,13 @@ const (
 
 var (
 	// ErrNotConfigured wraps the settings problem that keeps a post from being sent.
-	ErrNotConfigured = errors.New("WhatsApp Helpdesk settings need attention")
+	ErrNotConfigured = failure.ErrNotConfigured
 	// ErrResendDone refuses a resend of a post that is not unknown or not_sent.
 	ErrResendDone = helpdesk.Refuse(helpdesk.ErrConflict, "outbound.resend_done")
 	// ErrResendBusy refuses a resend while the post is being sent.
 	ErrResendBusy = helpdesk.Refuse(helpdesk.ErrConflict, "outbound.resend_busy")
 
-	errInterrupted = errors.New("the send was interrupted: the server sending it stopped")
+	errInterrupted = failure.ErrInterrupted
 	errLostLease   = errors.New("the send's lease was taken over by another node")
 )
 

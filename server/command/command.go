@@ -14,6 +14,7 @@ import (
 	"github.com/pkg/errors"
 
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/bridge"
+	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/failure"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/format"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/helpdesk"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/l10n"
@@ -31,8 +32,6 @@ type Handler struct {
 	API   plugin.API
 	Desk  *workflow.Desk
 	Texts *l10n.Translator
-	// Describe turns an error into the sentence the user reads, in their locale.
-	Describe func(userID string, err error) string
 	// Stats renders the admin counters (server/metrics).
 	Stats interface{ Text() string }
 }
@@ -140,7 +139,7 @@ func (c *call) reply(text string) *model.CommandResponse {
 }
 
 func (c *call) fail(err error) *model.CommandResponse {
-	return c.reply(c.h.Describe(c.args.UserId, err))
+	return c.reply(failure.Describe(c.h.Texts, c.l, err))
 }
 
 // here returns the conversation of the channel the command was typed in.
@@ -157,7 +156,7 @@ func (c *call) here() (*helpdesk.Conversation, *model.CommandResponse) {
 
 func (c *call) withNotices(text string, notices []error) *model.CommandResponse {
 	for _, n := range notices {
-		text += "\n⚠️ " + c.h.Describe(c.args.UserId, n)
+		text += "\n⚠️ " + failure.Describe(c.h.Texts, c.l, n)
 	}
 	return c.reply(text)
 }

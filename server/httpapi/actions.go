@@ -15,6 +15,7 @@ import (
 
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/action"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/bridge"
+	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/failure"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/format"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/l10n"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/workflow"
@@ -29,7 +30,6 @@ type Handlers struct {
 	Desk      *workflow.Desk
 	Signer    action.Signer
 	Texts     *l10n.Translator
-	Describe  func(userID string, err error) string
 	// SendHSM completes the HSM dialog.
 	SendHSM func(ctx context.Context, userID, convID, template string, values []string) error
 	// SendAgain sends again a post whose outcome is unknown or that was not sent.
@@ -65,6 +65,11 @@ func respond(w http.ResponseWriter, resp *model.PostActionIntegrationResponse) {
 	_ = json.NewEncoder(w).Encode(resp)
 }
 
+// describe is the sentence userID reads for err (server/failure's table).
+func (h *Handlers) describe(userID string, err error) string {
+	return failure.Describe(h.Texts, h.Texts.ForUser(userID), err)
+}
+
 func (h *Handlers) ephemeral(w http.ResponseWriter, text string) {
 	respond(w, &model.PostActionIntegrationResponse{EphemeralText: text})
 }
@@ -92,12 +97,12 @@ func (h *Handlers) Attend(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	conv, notices, err := h.Desk.Attend(ctx, req.UserId, convID)
 	if err != nil {
-		h.ephemeral(w, h.Describe(req.UserId, err))
+		h.ephemeral(w, h.describe(req.UserId, err))
 		return
 	}
 	text := h.Texts.T(h.Texts.ForUser(req.UserId), "cmd.attend.done", map[string]any{"Customer": format.Inert(conv.CustomerName), "Channel": "~" + bridge.ChannelName(conv.ID)})
 	for _, n := range notices {
-		text += "\n⚠️ " + h.Describe(req.UserId, n)
+		text += "\n⚠️ " + h.describe(req.UserId, n)
 	}
 	h.ephemeral(w, text)
 }
@@ -120,7 +125,7 @@ func (h *Handlers) Resend(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	if err := h.SendAgain(ctx, req.UserId, target); err != nil {
-		h.ephemeral(w, h.Describe(req.UserId, err))
+		h.ephemeral(w, h.describe(req.UserId, err))
 		return
 	}
 	updated := post.Clone()
@@ -165,7 +170,7 @@ func (h *Handlers) Invite(accept bool) http.HandlerFunc {
 		l := h.Texts.ForUser(req.UserId)
 		conv, err := h.Desk.AnswerInvite(req.UserId, inviteID, post.Id, accept)
 		if err != nil {
-			h.ephemeral(w, h.Describe(req.UserId, err))
+			h.ephemeral(w, h.describe(req.UserId, err))
 			return
 		}
 		// The invitation post loses its buttons, so it cannot be answered twice.
@@ -229,7 +234,7 @@ func (h *Handlers) HSMDialog(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	if err := h.SendHSM(ctx, userID, st.ConversationID, name, values); err != nil {
 		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(model.SubmitDialogResponse{Error: h.Describe(userID, err)})
+		_ = json.NewEncoder(w).Encode(model.SubmitDialogResponse{Error: h.describe(userID, err)})
 		return
 	}
 	w.WriteHeader(http.StatusOK)

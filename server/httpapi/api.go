@@ -9,9 +9,10 @@ import (
 
 	"github.com/gorilla/mux"
 	"github.com/mattermost/mattermost/server/public/plugin"
-	"github.com/pkg/errors"
 
+	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/failure"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/helpdesk"
+	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/l10n"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/workflow"
 )
 
@@ -24,8 +25,7 @@ type API struct {
 	PluginAPI plugin.API
 	Desk      *workflow.Desk
 	Views     *Views
-	// Describe turns an error into the sentence the user reads, in their locale.
-	Describe func(userID string, err error) string
+	Texts     *l10n.Translator
 	// Notify pushes ticket edits to agents' browsers.
 	Notify TicketNotifier
 }
@@ -83,21 +83,15 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-// fail maps domain errors to statuses, with the message in the user's locale.
+// Describe is the sentence userID reads for err, in their locale.
+func (a *API) Describe(userID string, err error) string {
+	return failure.Describe(a.Texts, a.Texts.ForUser(userID), err)
+}
+
+// fail answers an error with its status and sentence from server/failure's table; failures of
+// ours (500) are logged here, once.
 func (a *API) fail(w http.ResponseWriter, userID string, err error) {
-	status := http.StatusInternalServerError
-	switch {
-	case errors.Is(err, helpdesk.ErrNotFound):
-		status = http.StatusNotFound
-	case errors.Is(err, helpdesk.ErrForbidden):
-		status = http.StatusForbidden
-	case errors.Is(err, helpdesk.ErrConflict):
-		status = http.StatusConflict
-	case errors.Is(err, helpdesk.ErrInvalid), errors.Is(err, workflow.ErrNotOnline):
-		status = http.StatusBadRequest
-	case errors.Is(err, helpdesk.ErrNoCredits):
-		status = http.StatusPaymentRequired
-	}
+	status := failure.Status(err)
 	if status == http.StatusInternalServerError {
 		a.PluginAPI.LogError("WhatsApp Helpdesk API error", "user_id", userID, "error", err.Error())
 	}
