@@ -16,7 +16,7 @@ func (p *Plugin) newRouter(views *httpapi.Views) *mux.Router {
 	r.HandleFunc("/webhook", p.webhook.Verify).Methods(http.MethodGet)
 	r.HandleFunc("/webhook", p.webhook.Receive).Methods(http.MethodPost)
 
-	api := &httpapi.API{PluginAPI: p.API, Desk: p.desk, Views: views, Texts: p.texts, Notify: p.notifier}
+	api := &httpapi.API{PluginAPI: p.API, Desk: p.desk, Views: views, Texts: p.texts}
 	api.Register(r.PathPrefix("/api/v1").Subrouter())
 
 	actions := &httpapi.Handlers{

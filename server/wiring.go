@@ -43,15 +43,15 @@ func (p *Plugin) wire(botID string, signingKey []byte) {
 		Texts: p.texts, Emoji: format.NewEmoji(), Signer: signer, BusyWait: 3 * time.Second,
 		Routes: p.routes, Notify: p.notifier, Metrics: p.stats,
 	}
-	p.desk = &workflow.Desk{
-		API: p.API, BotUserID: botID, Conversations: conversations, People: people,
+	p.desk = workflow.NewDesk(workflow.Deps{
+		API: p.API, BotUserID: botID, Outbound: p.outbound, Texts: p.texts, Signer: signer, Now: now,
+		Routes: p.routes, Notify: p.notifier, Announcer: p.inbound,
+	}, workflow.Stores{
+		Conversations: conversations, People: people, Credits: credits,
 		Tickets:   &helpdesk.Tickets{KV: p.kv, Now: now},
 		Macros:    &helpdesk.Macros{KV: p.kv, Now: now},
-		Credits:   credits,
 		Templates: &workflow.Templates{KV: p.kv, Now: now, Sources: p.routes},
-		Outbound:  p.outbound, Texts: p.texts, Signer: signer, Now: now,
-		Routes: p.routes, Notify: p.notifier, Announcer: p.inbound,
-	}
+	})
 	// The two directions of the object graph close here: a new conversation starts the desk's
 	// automatic steps, and a close empties the inbound cache.
 	p.inbound.Starter = p.desk
@@ -109,7 +109,7 @@ func (p *Plugin) syncTemplates() {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	if _, err := p.desk.Templates.Sync(ctx); err != nil {
+	if _, err := p.desk.SyncTemplates(ctx); err != nil {
 		p.API.LogWarn("Periodic template sync failed", "error", err.Error())
 	}
 }

@@ -174,7 +174,7 @@ func (c *call) queue() *model.CommandResponse {
 	b.WriteString("| " + c.t("queue.origin", nil) + " | " + c.t("queue.customer", nil) + " | " + c.t("queue.phone", nil) + " | " + c.t("cmd.queue.waiting", nil) + " | ID |\n|---|---|---|---|---|\n")
 	for _, conv := range waiting {
 		phone := ""
-		if p, err := c.h.Desk.People.Get(conv.PersonID); err == nil {
+		if p, err := c.h.Desk.Customer(c.args.UserId, conv); err == nil {
 			phone = helpdesk.FormatPhone(p.Phone)
 		}
 		waited := time.Since(time.UnixMilli(conv.CreatedAt)).Round(time.Second)
@@ -203,7 +203,7 @@ func (c *call) attend(rest []string) *model.CommandResponse {
 }
 
 func (c *call) macros() *model.CommandResponse {
-	list, err := c.h.Desk.Macros.List()
+	list, err := c.h.Desk.Macros()
 	if err != nil {
 		return c.fail(err)
 	}
@@ -232,6 +232,7 @@ func (c *call) macro(rest []string) *model.CommandResponse {
 	}
 	switch strings.ToLower(rest[0]) {
 	case "add", "remove":
+		// The workflow refuses non-admins too; asking first keeps usage help for admins only.
 		if !c.h.Desk.IsAdmin(c.args.UserId) {
 			return c.reply(c.t("cmd.admin_only", nil))
 		}
@@ -239,7 +240,7 @@ func (c *call) macro(rest []string) *model.CommandResponse {
 			if len(rest) != 2 {
 				return c.reply(c.t("cmd.macro.usage", nil))
 			}
-			if err := c.h.Desk.Macros.Remove(rest[1]); err != nil {
+			if err := c.h.Desk.RemoveMacro(c.args.UserId, rest[1]); err != nil {
 				return c.fail(err)
 			}
 			return c.reply(c.t("cmd.macro.removed", map[string]any{"Name": rest[1]}))
@@ -249,7 +250,7 @@ func (c *call) macro(rest []string) *model.CommandResponse {
 		}
 		// Keep the text as typed, line breaks included.
 		text := afterFields(c.args.Command, 4) // "/whatsapp macro add <name>"
-		m, err := c.h.Desk.Macros.Put(rest[1], text, c.args.UserId)
+		m, err := c.h.Desk.PutMacro(c.args.UserId, rest[1], text)
 		if err != nil {
 			return c.fail(err)
 		}
@@ -266,7 +267,7 @@ func (c *call) macro(rest []string) *model.CommandResponse {
 }
 
 func (c *call) templates() *model.CommandResponse {
-	list, err := c.h.Desk.Templates.Sync(c.ctx)
+	list, err := c.h.Desk.SyncTemplates(c.ctx)
 	if err != nil {
 		return c.fail(err)
 	}
@@ -327,19 +328,12 @@ func (c *call) close() *model.CommandResponse {
 }
 
 func (c *call) ticket() *model.CommandResponse {
-	conv, err := c.h.Desk.Conversations.ByChannel(c.args.ChannelId)
-	if err != nil {
-		return c.reply(c.t("cmd.not_conversation", nil))
-	}
-	if conv.TicketID == "" {
-		return c.reply(c.t("cmd.ticket.none", nil))
-	}
-	t, err := c.h.Desk.Tickets.Get(conv.TicketID)
+	t, p, err := c.h.Desk.TicketInChannel(c.args.ChannelId)
 	if err != nil {
 		return c.fail(err)
 	}
 	customer := t.CustomerID
-	if p, err := c.h.Desk.People.Get(t.CustomerID); err == nil {
+	if p != nil {
 		customer = format.Inert(p.Name)
 	}
 	return c.reply(c.t("cmd.ticket.show", map[string]any{"ID": t.ID, "Status": c.t("ticket.status."+t.Status, nil), "Subject": t.Subject, "Customer": customer, "Lines": len(t.Transcript)}))
@@ -357,11 +351,11 @@ func (c *call) credits(rest []string) *model.CommandResponse {
 		if err != nil || n <= 0 {
 			return c.reply(c.t("cmd.credits.usage", nil))
 		}
-		if _, err := c.h.Desk.Credits.Add(n); err != nil {
+		if _, err := c.h.Desk.AddCredits(c.args.UserId, n); err != nil {
 			return c.fail(err)
 		}
 	}
-	b, err := c.h.Desk.Credits.Balance()
+	b, err := c.h.Desk.Credits()
 	if err != nil {
 		return c.fail(err)
 	}

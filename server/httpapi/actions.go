@@ -147,8 +147,7 @@ func (h *Handlers) legacyAttend(sig, convID string, post *model.Post) bool {
 	if !h.Signer.Valid(sig, "attend", convID, post.ChannelId) {
 		return false
 	}
-	conv, err := h.Desk.Conversations.Get(convID)
-	return err == nil && conv.QueuePostID == post.Id
+	return h.Desk.AnnouncedOn(convID, post.Id)
 }
 
 // Invite handles Accept and Decline in the invitation DM.
@@ -192,15 +191,11 @@ func (h *Handlers) HSMDialog(w http.ResponseWriter, r *http.Request) {
 		err = json.Unmarshal(body, &req)
 	}
 	userID := r.Header.Get("Mattermost-User-Id")
-	var st struct {
-		ConversationID string `json:"conversation_id"`
-		Template       string `json:"template"`
-		Sig            string `json:"sig"`
-	}
+	var st workflow.HSMDialogState
 	if err == nil {
-		err = json.Unmarshal([]byte(req.State), &st)
+		st, err = h.Desk.ReadHSMDialogState(userID, req.State)
 	}
-	if err != nil || userID == "" || req.UserId != userID || !h.Signer.Valid(st.Sig, "hsm", st.ConversationID, userID, st.Template) {
+	if err != nil || req.UserId != userID {
 		w.WriteHeader(http.StatusForbidden)
 		_ = json.NewEncoder(w).Encode(model.SubmitDialogResponse{Error: h.Texts.T(h.Texts.ForUser(userID), "action.forged", nil)})
 		return

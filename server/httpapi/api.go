@@ -26,13 +26,6 @@ type API struct {
 	Desk      *workflow.Desk
 	Views     *Views
 	Texts     *l10n.Translator
-	// Notify pushes ticket edits to agents' browsers.
-	Notify TicketNotifier
-}
-
-// TicketNotifier is told about ticket edits (server/notify).
-type TicketNotifier interface {
-	TicketChanged(*helpdesk.Ticket)
 }
 
 type handler func(w http.ResponseWriter, r *http.Request, userID string)
@@ -175,39 +168,25 @@ func (a *API) closeConversation(w http.ResponseWriter, r *http.Request, userID s
 	WriteJSON(w, http.StatusOK, map[string]any{"ticket": a.Views.Ticket(ticket), "notices": a.notices(userID, notices)})
 }
 
-// ticketFor loads a ticket the user may see: an agent of its conversation's chat group.
-func (a *API) ticketFor(userID, id string) (*helpdesk.Ticket, error) {
-	t, err := a.Desk.Tickets.Get(id)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := a.Desk.Conversation(userID, t.ConversationID); err != nil {
-		return nil, err
-	}
-	return t, nil
-}
-
 func (a *API) listTickets(w http.ResponseWriter, r *http.Request, userID string) {
 	status := r.URL.Query().Get("status")
 	if status == "" {
 		status = helpdesk.TicketDraft
 	}
-	tickets, err := a.Desk.Tickets.List(status)
+	tickets, err := a.Desk.Tickets(userID, status)
 	if err != nil {
 		a.fail(w, userID, err)
 		return
 	}
 	out := make([]TicketView, 0, len(tickets))
 	for _, t := range tickets {
-		if _, err := a.Desk.Conversation(userID, t.ConversationID); err == nil {
-			out = append(out, a.Views.Ticket(t))
-		}
+		out = append(out, a.Views.Ticket(t))
 	}
 	WriteJSON(w, http.StatusOK, out)
 }
 
 func (a *API) getTicket(w http.ResponseWriter, r *http.Request, userID string) {
-	t, err := a.ticketFor(userID, mux.Vars(r)["id"])
+	t, err := a.Desk.Ticket(userID, mux.Vars(r)["id"])
 	if err != nil {
 		a.fail(w, userID, err)
 		return
@@ -222,7 +201,6 @@ type newPerson struct {
 }
 
 func (a *API) patchTicket(w http.ResponseWriter, r *http.Request, userID string) {
-	id := mux.Vars(r)["id"]
 	var body struct {
 		Subject     *string    `json:"subject"`
 		Status      *string    `json:"status"`
@@ -233,66 +211,30 @@ func (a *API) patchTicket(w http.ResponseWriter, r *http.Request, userID string)
 		a.fail(w, userID, err)
 		return
 	}
-	if _, err := a.ticketFor(userID, id); err != nil {
-		a.fail(w, userID, err)
-		return
+	var np *workflow.NewPerson
+	if body.NewCustomer != nil {
+		np = &workflow.NewPerson{Name: body.NewCustomer.Name, Phone: body.NewCustomer.Phone, Email: body.NewCustomer.Email}
 	}
 	patch := helpdesk.TicketPatch{Subject: body.Subject, Status: body.Status, CustomerID: body.CustomerID}
-	if body.CustomerID != nil {
-		if _, err := a.Desk.Person(userID, *body.CustomerID); err != nil {
-			a.fail(w, userID, helpdesk.Refuse(helpdesk.ErrInvalid, "error.no_customer"))
-			return
-		}
-	}
-	if body.NewCustomer != nil {
-		if body.CustomerID != nil {
-			a.fail(w, userID, helpdesk.Refuse(helpdesk.ErrInvalid, "error.customer_twice"))
-			return
-		}
-		p, err := a.Desk.People.Create(body.NewCustomer.Name, body.NewCustomer.Phone, body.NewCustomer.Email)
-		if err != nil {
-			a.fail(w, userID, err)
-			return
-		}
-		if t, err := a.Desk.Tickets.Get(id); err == nil {
-			if conv, err := a.Desk.Conversations.Get(t.ConversationID); err == nil {
-				_, _ = a.Desk.People.JoinGroups(p.ID, conv.Group)
-			}
-		}
-		patch.CustomerID = &p.ID
-	}
-	t, err := a.Desk.Tickets.Patch(id, patch)
+	t, err := a.Desk.PatchTicket(userID, mux.Vars(r)["id"], patch, np)
 	if err != nil {
 		a.fail(w, userID, err)
 		return
 	}
-	a.ticketChanged(t)
 	WriteJSON(w, http.StatusOK, a.Views.Ticket(t))
 }
 
 func (a *API) saveTicket(w http.ResponseWriter, r *http.Request, userID string) {
-	id := mux.Vars(r)["id"]
-	if _, err := a.ticketFor(userID, id); err != nil {
-		a.fail(w, userID, err)
-		return
-	}
-	t, err := a.Desk.Tickets.Save(id)
+	t, err := a.Desk.SaveTicket(userID, mux.Vars(r)["id"])
 	if err != nil {
 		a.fail(w, userID, err)
 		return
 	}
-	a.ticketChanged(t)
 	WriteJSON(w, http.StatusOK, a.Views.Ticket(t))
 }
 
-func (a *API) ticketChanged(t *helpdesk.Ticket) {
-	if a.Notify != nil {
-		a.Notify.TicketChanged(t)
-	}
-}
-
 func (a *API) searchPeople(w http.ResponseWriter, r *http.Request, userID string) {
-	people, err := a.Desk.People.Search(r.URL.Query().Get("q"), 20, a.Desk.PeopleScope(userID))
+	people, err := a.Desk.SearchPeople(userID, r.URL.Query().Get("q"), 20)
 	if err != nil {
 		a.fail(w, userID, err)
 		return
@@ -310,12 +252,8 @@ func (a *API) createPerson(w http.ResponseWriter, r *http.Request, userID string
 		a.fail(w, userID, err)
 		return
 	}
-	p, err := a.Desk.People.Create(body.Name, body.Phone, body.Email)
+	p, err := a.Desk.CreatePerson(userID, workflow.NewPerson{Name: body.Name, Phone: body.Phone, Email: body.Email})
 	if err != nil {
-		a.fail(w, userID, err)
-		return
-	}
-	if p, err = a.Desk.People.JoinGroups(p.ID, a.Desk.AgentGroups(userID)...); err != nil {
 		a.fail(w, userID, err)
 		return
 	}
@@ -325,7 +263,7 @@ func (a *API) createPerson(w http.ResponseWriter, r *http.Request, userID string
 func (a *API) listTemplates(w http.ResponseWriter, r *http.Request, userID string) {
 	ctx, cancel := reqCtx(r)
 	defer cancel()
-	templates, err := a.Desk.Templates.Approved(ctx)
+	templates, err := a.Desk.ApprovedTemplates(ctx)
 	if err != nil {
 		a.fail(w, userID, err)
 		return
@@ -334,7 +272,7 @@ func (a *API) listTemplates(w http.ResponseWriter, r *http.Request, userID strin
 }
 
 func (a *API) listMacros(w http.ResponseWriter, _ *http.Request, userID string) {
-	macros, err := a.Desk.Macros.List()
+	macros, err := a.Desk.Macros()
 	if err != nil {
 		a.fail(w, userID, err)
 		return
@@ -343,7 +281,7 @@ func (a *API) listMacros(w http.ResponseWriter, _ *http.Request, userID string) 
 }
 
 func (a *API) credits(w http.ResponseWriter, _ *http.Request, userID string) {
-	b, err := a.Desk.Credits.Balance()
+	b, err := a.Desk.Credits()
 	if err != nil {
 		a.fail(w, userID, err)
 		return

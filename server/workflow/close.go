@@ -28,7 +28,7 @@ func (d *Desk) Close(ctx context.Context, userID, convID string) (*helpdesk.Tick
 	if conv.State == helpdesk.StateClosed || conv.State == helpdesk.StateClosing {
 		return nil, nil, helpdesk.Refuse(helpdesk.ErrConflict, "error.already_closed")
 	}
-	if conv, err = d.Conversations.BeginClose(conv.ID, userID); err != nil {
+	if conv, err = d.conversations.BeginClose(conv.ID, userID); err != nil {
 		return nil, nil, err
 	}
 	return d.completeClose(ctx, conv)
@@ -42,7 +42,7 @@ func (d *Desk) completeClose(ctx context.Context, conv *helpdesk.Conversation) (
 	var err error
 	if !conv.EndAttempted && conv.State == helpdesk.StateClosing {
 		// Recorded before sending: a close completed later never sends a second end message.
-		if conv, err = d.Conversations.MarkEndAttempted(conv.ID); err != nil {
+		if conv, err = d.conversations.MarkEndAttempted(conv.ID); err != nil {
 			return nil, nil, err
 		}
 		if group, ok := d.Settings().Group(conv.Group); ok && group.EndMessage != "" {
@@ -52,7 +52,7 @@ func (d *Desk) completeClose(ctx context.Context, conv *helpdesk.Conversation) (
 			}
 		}
 	}
-	if conv, err = d.Conversations.Close(conv.ID); err != nil {
+	if conv, err = d.conversations.Close(conv.ID); err != nil {
 		return nil, notices, err
 	}
 	if d.Notify != nil {
@@ -62,11 +62,11 @@ func (d *Desk) completeClose(ctx context.Context, conv *helpdesk.Conversation) (
 	if err != nil {
 		return nil, notices, err
 	}
-	ticket, err := d.Tickets.CreateDraft(conv, transcript)
+	ticket, err := d.tickets.CreateDraft(conv, transcript)
 	if err != nil {
 		return nil, notices, err
 	}
-	if conv, err = d.Conversations.SetTicket(conv.ID, ticket.ID); err != nil {
+	if conv, err = d.conversations.SetTicket(conv.ID, ticket.ID); err != nil {
 		return nil, notices, err
 	}
 	d.updateQueuePost(conv)
@@ -111,7 +111,7 @@ func (d *Desk) lease() time.Duration {
 // It runs from a cluster-wide job; a lease keeps it away from work still in progress.
 func (d *Desk) Repair(ctx context.Context) {
 	stale := d.Now().Add(-d.lease()).UnixMilli()
-	closing, err := d.Conversations.List(helpdesk.StateClosing)
+	closing, err := d.conversations.List(helpdesk.StateClosing)
 	if err != nil {
 		d.API.LogWarn("Could not list closing conversations", "error", err.Error())
 	}
@@ -128,7 +128,7 @@ func (d *Desk) Repair(ctx context.Context) {
 		}
 		d.API.LogInfo("Completed an interrupted close", "conversation_id", conv.ID)
 	}
-	waiting, err := d.Conversations.List(helpdesk.StateWaiting)
+	waiting, err := d.conversations.List(helpdesk.StateWaiting)
 	if err != nil {
 		d.API.LogWarn("Could not list waiting conversations", "error", err.Error())
 	}
@@ -283,7 +283,7 @@ func (d *Desk) SetStatus(userID, convID, status string) (*helpdesk.Conversation,
 	if _, err := d.Handled(userID, convID); err != nil {
 		return nil, err
 	}
-	conv, err := d.Conversations.SetStatus(convID, status)
+	conv, err := d.conversations.SetStatus(convID, status)
 	if err == nil {
 		d.changed(conv)
 	}

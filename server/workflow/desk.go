@@ -60,25 +60,50 @@ type Announcer interface {
 	Announce(route bridge.Route, conv *helpdesk.Conversation) error
 }
 
-// Desk carries out agents' actions.
-type Desk struct {
-	API           plugin.API
-	BotUserID     string
+// Stores are the records the desk owns. Only the desk reads or writes them, so every edge (slash
+// command, buttons, dialogs, HTTP API) goes through the same checks.
+type Stores struct {
 	Conversations *helpdesk.Conversations
 	People        *helpdesk.People
 	Tickets       *helpdesk.Tickets
 	Macros        *helpdesk.Macros
 	Credits       *helpdesk.Credits
 	Templates     *Templates
-	Outbound      *bridge.Outbound
-	Texts         *l10n.Translator
-	Signer        action.Signer
-	Now           func() time.Time
-	Routes        Routes
-	Notify        Notifier
-	Announcer     Announcer
+}
+
+// Deps are the services the desk uses.
+type Deps struct {
+	API       plugin.API
+	BotUserID string
+	Outbound  *bridge.Outbound
+	Texts     *l10n.Translator
+	Signer    action.Signer
+	Now       func() time.Time
+	Routes    Routes
+	Notify    Notifier
+	Announcer Announcer
+}
+
+// Desk carries out agents' actions.
+type Desk struct {
+	Deps
+
+	conversations *helpdesk.Conversations
+	people        *helpdesk.People
+	tickets       *helpdesk.Tickets
+	macros        *helpdesk.Macros
+	credits       *helpdesk.Credits
+	templates     *Templates
 
 	current atomic.Pointer[Settings]
+}
+
+// NewDesk returns a desk over its stores.
+func NewDesk(deps Deps, s Stores) *Desk {
+	return &Desk{
+		Deps: deps, conversations: s.Conversations, people: s.People, tickets: s.Tickets,
+		macros: s.Macros, credits: s.Credits, templates: s.Templates,
+	}
 }
 
 // Configure adopts new settings.
@@ -136,7 +161,7 @@ func (d *Desk) PeopleScope(userID string) helpdesk.Scope {
 
 // Person loads a person userID may see; others are "not found", so ids reveal nothing.
 func (d *Desk) Person(userID, id string) (*helpdesk.Person, error) {
-	p, err := d.People.Get(id)
+	p, err := d.people.Get(id)
 	if err != nil {
 		return nil, err
 	}
@@ -151,7 +176,7 @@ func (d *Desk) IsAnyAgent(userID string) bool { return len(d.AgentGroups(userID)
 
 // Conversation loads a conversation the user may act on.
 func (d *Desk) Conversation(userID, id string) (*helpdesk.Conversation, error) {
-	conv, err := d.Conversations.Get(id)
+	conv, err := d.conversations.Get(id)
 	if err != nil {
 		return nil, err
 	}
@@ -165,7 +190,7 @@ func (d *Desk) Conversation(userID, id string) (*helpdesk.Conversation, error) {
 // macros and HSMs, invite): its attending agent, a member of its channel, or a system admin.
 // Everyone else of the chat group is refused, so no agent takes over a colleague's customer.
 func (d *Desk) Handled(userID, id string) (*helpdesk.Conversation, error) {
-	conv, err := d.Conversations.Get(id)
+	conv, err := d.conversations.Get(id)
 	if err != nil {
 		return nil, err
 	}
@@ -198,12 +223,12 @@ func (d *Desk) Find(userID, ref string) (*helpdesk.Conversation, error) {
 		return nil, helpdesk.Refuse(helpdesk.ErrNotFound, "error.no_conversation", "Ref", ref)
 	}
 	for _, state := range []string{helpdesk.StateWaiting, helpdesk.StateActive} {
-		convs, err := d.Conversations.List(state)
+		convs, err := d.conversations.List(state)
 		if err != nil {
 			return nil, err
 		}
 		for _, c := range convs {
-			p, err := d.People.Get(c.PersonID)
+			p, err := d.people.Get(c.PersonID)
 			if err == nil && p.Phone == phone && d.IsAgent(userID, c.Group) {
 				return c, nil
 			}
@@ -214,7 +239,7 @@ func (d *Desk) Find(userID, ref string) (*helpdesk.Conversation, error) {
 
 // InChannel returns the conversation of a channel, for commands typed inside it.
 func (d *Desk) InChannel(userID, channelID string) (*helpdesk.Conversation, error) {
-	conv, err := d.Conversations.ByChannel(channelID)
+	conv, err := d.conversations.ByChannel(channelID)
 	if err != nil {
 		return nil, err
 	}
@@ -226,7 +251,7 @@ func (d *Desk) List(userID, state string) ([]*helpdesk.Conversation, error) {
 	if state != helpdesk.StateWaiting && state != helpdesk.StateActive && state != helpdesk.StateClosed {
 		return nil, errors.Wrapf(helpdesk.ErrInvalid, "unknown state %q", state)
 	}
-	convs, err := d.Conversations.List(state)
+	convs, err := d.conversations.List(state)
 	if err != nil {
 		return nil, err
 	}
@@ -252,7 +277,7 @@ func (d *Desk) changed(c *helpdesk.Conversation) {
 
 func (d *Desk) vars(conv *helpdesk.Conversation, agentID string) helpdesk.MacroVars {
 	v := helpdesk.MacroVars{CustomerName: conv.CustomerName, ConversationID: conv.ID}
-	if p, err := d.People.Get(conv.PersonID); err == nil {
+	if p, err := d.people.Get(conv.PersonID); err == nil {
 		v.CustomerName = p.Name
 	}
 	// The text is also posted in the channel: a name like "@all" must notify nobody there (the

@@ -103,7 +103,7 @@ func (d *Desk) Invite(inviterID, convID, inviteeID string) error {
 	// The record binds the invitation to its post; it expires from the store a day after it
 	// stops being answerable.
 	inv.PostID = created.Id
-	if _, err := d.Conversations.KV.Set(store.InviteKey(inv.ID), inv, pluginapi.SetExpiry(2*InviteTTL)); err != nil {
+	if _, err := d.conversations.KV.Set(store.InviteKey(inv.ID), inv, pluginapi.SetExpiry(2*InviteTTL)); err != nil {
 		return errors.Wrap(err, "failed to record the invitation")
 	}
 	return nil
@@ -113,7 +113,7 @@ func (d *Desk) Invite(inviterID, convID, inviteeID string) error {
 // adds the invitee to the channel. postID is the post the button was clicked on.
 func (d *Desk) AnswerInvite(inviteeID, inviteID, postID string, accept bool) (*helpdesk.Conversation, error) {
 	var inv Invitation
-	found, err := store.GetJSON(d.Conversations.KV, store.InviteKey(inviteID), &inv)
+	found, err := store.GetJSON(d.conversations.KV, store.InviteKey(inviteID), &inv)
 	if err != nil {
 		return nil, err
 	}
@@ -128,7 +128,7 @@ func (d *Desk) AnswerInvite(inviteeID, inviteID, postID string, accept bool) (*h
 		return nil, helpdesk.Refuse(helpdesk.ErrConflict, "error.conversation_closed")
 	}
 	now := d.Now()
-	_, err = store.UpdateJSON(d.Conversations.KV, store.InviteKey(inviteID), func(rec *Invitation, exists bool) (bool, error) {
+	_, err = store.UpdateJSON(d.conversations.KV, store.InviteKey(inviteID), func(rec *Invitation, exists bool) (bool, error) {
 		switch {
 		case !exists:
 			return false, helpdesk.Refuse(helpdesk.ErrNotFound, "error.invite_unknown")

@@ -100,7 +100,7 @@ func (d *Desk) SendHSM(ctx context.Context, agentID, convID, name, language stri
 	if err != nil {
 		return err
 	}
-	t, err := d.Templates.Find(ctx, name, language)
+	t, err := d.templates.Find(ctx, name, language)
 	if err != nil {
 		return err
 	}
@@ -118,7 +118,7 @@ func (d *Desk) SendHSMList(ctx context.Context, agentID, convID, name string, va
 	if _, err := d.Handled(agentID, convID); err != nil {
 		return err
 	}
-	t, err := d.Templates.Find(ctx, name, "")
+	t, err := d.templates.Find(ctx, name, "")
 	if err != nil {
 		return err
 	}
@@ -135,7 +135,7 @@ func (d *Desk) SendMacro(ctx context.Context, agentID, convID, name string) erro
 	if err != nil {
 		return err
 	}
-	m, err := d.Macros.Get(strings.TrimSpace(name))
+	m, err := d.macros.Get(strings.TrimSpace(name))
 	if err != nil {
 		return err
 	}
