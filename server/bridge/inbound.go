@@ -13,7 +13,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/mattermost/mattermost/server/public/model"
-	"github.com/mattermost/mattermost/server/public/plugin"
 	"github.com/pkg/errors"
 
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/action"
@@ -64,7 +63,7 @@ type Route struct {
 
 // Inbound turns webhook messages into conversation posts.
 type Inbound struct {
-	API           plugin.API
+	API           API
 	KV            store.KV
 	BotUserID     string
 	People        *helpdesk.People

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/mattermost/mattermost/server/public/model"
-	"github.com/mattermost/mattermost/server/public/plugin"
 	"github.com/pkg/errors"
 
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/action"
@@ -47,7 +46,7 @@ var (
 // Outbound sends to customers: agents' posts, plugin messages (start, end, macros) and HSMs.
 // Every send passes the same checks: 24-hour window for free-form messages, then credits.
 type Outbound struct {
-	API           plugin.API
+	API           API
 	KV            store.KV
 	BotUserID     string
 	Conversations *helpdesk.Conversations

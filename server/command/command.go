@@ -10,7 +10,6 @@ import (
 	"unicode"
 
 	"github.com/mattermost/mattermost/server/public/model"
-	"github.com/mattermost/mattermost/server/public/plugin"
 	"github.com/pkg/errors"
 
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/bridge"
@@ -27,9 +26,15 @@ const Trigger = "whatsapp"
 // DialogHSMPath receives the HSM dialog's submission.
 const DialogHSMPath = "/plugins/whatsapp-helpdesk/dialogs/hsm"
 
+// API is the part of the Mattermost plugin API the command calls.
+type API interface {
+	GetUserByUsername(name string) (*model.User, *model.AppError)
+	OpenInteractiveDialog(dialog model.OpenDialogRequest) *model.AppError
+}
+
 // Handler runs /whatsapp subcommands for one user at a time.
 type Handler struct {
-	API   plugin.API
+	API   API
 	Desk  *workflow.Desk
 	Texts *l10n.Translator
 	// Stats renders the admin counters (server/metrics).

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/mattermost/mattermost/server/public/model"
-	"github.com/mattermost/mattermost/server/public/plugin"
 	"github.com/pkg/errors"
 
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/action"
@@ -25,7 +24,7 @@ import (
 // header, that the post was written by our bot, that it is in the channel the action was signed
 // for, and the signature over the context.
 type Handlers struct {
-	API       plugin.API
+	API       PluginAPI
 	BotUserID string
 	Desk      *workflow.Desk
 	Signer    action.Signer

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/gorilla/mux"
-	"github.com/mattermost/mattermost/server/public/plugin"
 
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/failure"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/helpdesk"
@@ -22,7 +21,7 @@ const maxBodyBytes = 64 << 10
 // API serves /api/v1 for the webapp panel. Every route needs the Mattermost-User-Id header the
 // server sets for logged-in users, and an agent (or system admin).
 type API struct {
-	PluginAPI plugin.API
+	PluginAPI PluginAPI
 	Desk      *workflow.Desk
 	Views     *Views
 	Texts     *l10n.Translator

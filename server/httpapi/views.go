@@ -2,8 +2,6 @@
 package httpapi
 
 import (
-	"github.com/mattermost/mattermost/server/public/plugin"
-
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/helpdesk"
 )
 
@@ -58,7 +56,7 @@ type Team interface {
 
 // Views renders records for the webapp, resolving people and names.
 type Views struct {
-	API    plugin.API
+	API    PluginAPI
 	People *helpdesk.People
 	Team   Team
 }

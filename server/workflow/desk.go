@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/mattermost/mattermost/server/public/model"
-	"github.com/mattermost/mattermost/server/public/plugin"
 	"github.com/pkg/errors"
 
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/action"
@@ -73,7 +72,7 @@ type Stores struct {
 
 // Deps are the services the desk uses.
 type Deps struct {
-	API       plugin.API
+	API       API
 	BotUserID string
 	Outbound  *bridge.Outbound
 	Texts     *l10n.Translator
