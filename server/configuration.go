@@ -180,20 +180,6 @@ func (c *configuration) parseGroups() ([]helpdesk.Group, error) {
 	return groups, nil
 }
 
-// groupForPhoneNumberID routes a webhook change by metadata.phone_number_id.
-func (c *configuration) groupForPhoneNumberID(id string) (helpdesk.Group, bool) {
-	groups, err := c.groups()
-	if err != nil || id == "" {
-		return helpdesk.Group{}, false
-	}
-	for _, g := range groups {
-		if g.PhoneNumberID == id {
-			return g, true
-		}
-	}
-	return helpdesk.Group{}, false
-}
-
 func (p *Plugin) getConfiguration() *configuration {
 	p.configurationLock.RLock()
 	defer p.configurationLock.RUnlock()
@@ -250,7 +236,7 @@ func (p *Plugin) OnConfigurationChange() (err error) {
 	if p.texts != nil {
 		p.texts.RefreshServerLocale()
 	}
-	p.setupRoutes()
+	p.configure()
 	return nil
 }
 

@@ -56,18 +56,10 @@ func (p *Plugin) MessageHasBeenDeleted(_ *plugin.Context, post *model.Post) {
 	}
 }
 
-// statsText renders the admin counters for /whatsapp stats.
-func (p *Plugin) statsText() string {
-	return p.stats.Text()
-}
-
 // OnPluginClusterEvent applies what another node announced.
 func (p *Plugin) OnPluginClusterEvent(_ *plugin.Context, ev model.PluginClusterEvent) {
 	defer p.recoverHook("OnPluginClusterEvent", nil)
-	if ev.Id == clusterEventConversationClosed && p.inbound != nil {
-		p.inbound.ForgetConversation(string(ev.Data))
-	}
-	if ev.Id == clusterEventPersonForgotten && p.inbound != nil {
-		p.inbound.ForgetPerson(string(ev.Data))
+	if p.notifier != nil {
+		p.notifier.ClusterEvent(ev)
 	}
 }

@@ -42,7 +42,7 @@ func (p *Plugin) runOnce(name string, migrate func() (int, error)) error {
 func (p *Plugin) backfill() {
 	defer p.recoverHook("backfill", nil)
 	if err := p.runOnce(helpdesk.PersonIndexesMigration, func() (int, error) {
-		return helpdesk.BackfillPersonIndexes(p.kv, p.people, p.conversations)
+		return helpdesk.BackfillPersonIndexes(p.kv, p.privacy.People, p.privacy.Conversations)
 	}); err != nil {
 		p.API.LogError("WhatsApp Helpdesk could not index existing conversations by person", "error", err.Error())
 	}

@@ -26,7 +26,7 @@ func (p *Plugin) phoneKeys() (store.Phones, error) {
 // migratePhoneKeys moves phone keys written in clear by earlier versions to hashed ones, once
 // per cluster (later activations read one flag).
 func (p *Plugin) migratePhoneKeys() error {
-	moved, err := p.people.MigratePhoneKeys()
+	moved, err := p.privacy.People.MigratePhoneKeys()
 	if err != nil {
 		return errors.Wrap(err, "failed to migrate the phone keys")
 	}

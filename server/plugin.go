@@ -21,18 +21,15 @@ import (
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/httpapi"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/l10n"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/metrics"
+	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/notify"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/privacy"
+	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/routing"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/store"
-	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/whatsapp"
+	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/webhook"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/workflow"
 )
 
-// errUnknownNumber marks a webhook for a phone number no chat group serves.
-var errUnknownNumber = errors.New("no chat group serves this phone number")
-
 const (
-	// webhookConcurrency bounds webhook work in flight; beyond it Meta gets 503 and retries.
-	webhookConcurrency   = 64
 	mediaRetryInterval   = time.Minute
 	distributeInterval   = 5 * time.Second
 	templateSyncInterval = time.Hour
@@ -43,7 +40,8 @@ const (
 	mediaTimeoutFactor = 4
 )
 
-// Plugin wires Mattermost hooks to the helpdesk. It holds every piece of state; nothing is global.
+// Plugin is the composition root: it builds the services on activation, pushes settings to them
+// on every configuration change, and delegates each hook to one of them. Nothing is global.
 type Plugin struct {
 	plugin.MattermostPlugin
 
@@ -53,28 +51,19 @@ type Plugin struct {
 	configuration     *configuration
 	problem           error
 
-	botUserID     string
-	kv            store.KV
-	texts         *l10n.Translator
-	people        *helpdesk.People
-	conversations *helpdesk.Conversations
-	messages      *helpdesk.Messages
-	inbound       *bridge.Inbound
-	outbound      *bridge.Outbound
-	desk          *workflow.Desk
-	views         *httpapi.Views
-	commands      *command.Handler
-	privacy       *privacy.Service
-	stats         *metrics.Counters
-	router        *mux.Router
-	webhookSlots  chan struct{}
-	webhooks      drain
-
-	// routes and graph clients are derived from the configuration and rebuilt when it changes.
-	derivedLock sync.Mutex
-	derivedFor  *configuration
-	routes      map[string]bridge.Route
-	graph       map[string]*whatsapp.Client
+	botUserID string
+	kv        store.KV
+	texts     *l10n.Translator
+	routes    *routing.Routes
+	notifier  *notify.Notifier
+	inbound   *bridge.Inbound
+	outbound  *bridge.Outbound
+	desk      *workflow.Desk
+	commands  *command.Handler
+	webhook   *webhook.Handler
+	privacy   *privacy.Service
+	stats     *metrics.Counters
+	router    *mux.Router
 
 	nodeID    string
 	jobs      []*cluster.Job
@@ -115,6 +104,7 @@ func (p *Plugin) OnActivate() (err error) {
 	p.nodeID = model.NewId()
 	p.stats = metrics.New(p.kv, p.nodeID, manifestVersion)
 	p.wire(botID, signingKey, phones)
+	p.configure()
 	if err := p.migratePhoneKeys(); err != nil {
 		return err
 	}
@@ -122,8 +112,6 @@ func (p *Plugin) OnActivate() (err error) {
 	if err := p.API.RegisterCommand(command.Definition()); err != nil {
 		return errors.Wrap(err, "failed to register /whatsapp")
 	}
-	p.webhookSlots = make(chan struct{}, webhookConcurrency)
-	p.router = p.newRouter()
 	p.stopStats = make(chan struct{})
 	go p.flushStats(p.stopStats)
 
@@ -145,8 +133,6 @@ func (p *Plugin) OnActivate() (err error) {
 		}
 		p.jobs = append(p.jobs, job)
 	}
-
-	p.setupRoutes()
 	return nil
 }
 
@@ -169,7 +155,9 @@ func (p *Plugin) migrateIndexes() error {
 // OnDeactivate lets in-flight webhooks finish (new ones get 503, so Meta retries them on another
 // node or later) and stops the periodic jobs.
 func (p *Plugin) OnDeactivate() error {
-	p.webhooks.stop(drainTimeout)
+	if p.webhook != nil {
+		p.webhook.Stop(drainTimeout)
+	}
 	for _, job := range p.jobs {
 		if err := job.Close(); err != nil {
 			p.API.LogWarn("Could not stop a job", "error", err.Error())
@@ -206,7 +194,7 @@ func (p *Plugin) retryMedia() {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), mediaRetryInterval)
 	defer cancel()
-	if _, err := p.inbound.RetryMedia(ctx, p.routeFor); err != nil {
+	if _, err := p.inbound.RetryMedia(ctx); err != nil {
 		p.API.LogWarn("WhatsApp media retry round failed", "error", err.Error())
 	}
 }
@@ -229,9 +217,13 @@ func (p *Plugin) outboundLease() time.Duration {
 	return 4*time.Duration(cfg.GraphAPITimeoutSeconds)*time.Second + time.Minute
 }
 
-// repair finishes what a stopped node left half done: sends, closes, new conversations' setup.
+// repair finishes what a stopped node left half done: sends, closes, new conversations' setup,
+// and chat groups whose channels could not be set up yet.
 func (p *Plugin) repair() {
 	defer p.recoverHook("repair", nil)
+	if err := p.routes.Retry(); err != nil && p.configProblem() == nil {
+		p.API.LogError("WhatsApp Helpdesk could not set up a chat group's channels", "error", err.Error())
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	if _, err := p.outbound.RepairSends(ctx); err != nil {
@@ -282,118 +274,4 @@ func (p *Plugin) recoverHook(hook string, err *error) {
 			*err = errors.Errorf("%s failed: %v", hook, rec)
 		}
 	}
-}
-
-// routeFor resolves (and sets up, once per configuration) where a phone number's conversations go.
-func (p *Plugin) routeFor(phoneNumberID string) (bridge.Route, error) {
-	cfg := p.getConfiguration()
-	group, ok := cfg.groupForPhoneNumberID(phoneNumberID)
-	if !ok {
-		return bridge.Route{}, errors.Wrapf(errUnknownNumber, "phone number ID %q", phoneNumberID)
-	}
-	p.derivedLock.Lock()
-	defer p.derivedLock.Unlock()
-	if p.derivedFor != cfg {
-		p.derivedFor, p.routes, p.graph = cfg, map[string]bridge.Route{}, map[string]*whatsapp.Client{}
-	}
-	if route, ok := p.routes[group.Name]; ok {
-		return route, nil
-	}
-	team, appErr := p.API.GetTeamByName(cfg.TeamName)
-	if appErr != nil {
-		return bridge.Route{}, errors.Wrapf(appErr, "team %q not found: check the Team setting", cfg.TeamName)
-	}
-	if _, appErr := p.API.CreateTeamMember(team.Id, p.botUserID); appErr != nil {
-		return bridge.Route{}, errors.Wrap(appErr, "failed to add the bot to the team")
-	}
-	queue, err := p.ensureQueueChannel(team.Id, group.QueueChannel)
-	if err != nil {
-		return bridge.Route{}, err
-	}
-	route := bridge.Route{Group: group, TeamID: team.Id, QueueChannelID: queue.Id, Graph: p.graphClientLocked(cfg, group.PhoneNumberID)}
-	p.routes[group.Name] = route
-	return route, nil
-}
-
-// setupRoutes prepares every chat group's queue channel as soon as the settings allow, so a
-// wrong team name shows in the log at once and agents can be added before the first message.
-func (p *Plugin) setupRoutes() {
-	if p.botUserID == "" || p.configProblem() != nil {
-		return
-	}
-	groups, _ := p.getConfiguration().groups()
-	for _, g := range groups {
-		if _, err := p.routeFor(g.PhoneNumberID); err != nil {
-			p.API.LogError("WhatsApp Helpdesk could not set up a chat group's channels", "group", g.Name, "error", err.Error())
-		}
-	}
-}
-
-// routeForGroup is routeFor by chat group name.
-func (p *Plugin) routeForGroup(name string) (bridge.Route, error) {
-	groups, err := p.getConfiguration().groups()
-	if err != nil {
-		return bridge.Route{}, err
-	}
-	for _, g := range groups {
-		if g.Name == name {
-			return p.routeFor(g.PhoneNumberID)
-		}
-	}
-	return bridge.Route{}, errors.Errorf("chat group %q no longer exists", name)
-}
-
-// ensureQueueChannel finds the queue channel by name or creates it (private: customers' names
-// and numbers are shown there).
-func (p *Plugin) ensureQueueChannel(teamID, name string) (*model.Channel, error) {
-	channel, appErr := p.API.GetChannelByName(teamID, name, false)
-	if appErr != nil {
-		channel, appErr = p.API.CreateChannel(&model.Channel{
-			TeamId:      teamID,
-			Type:        model.ChannelTypePrivate,
-			Name:        name,
-			DisplayName: p.texts.T(p.texts.ForServer(), "channel.queue_name", map[string]any{"Name": name}),
-			Purpose:     p.texts.T(p.texts.ForServer(), "channel.queue_purpose", nil),
-			CreatorId:   p.botUserID,
-		})
-		if appErr != nil {
-			// Another node may have created it a moment ago.
-			existing, getErr := p.API.GetChannelByName(teamID, name, false)
-			if getErr != nil {
-				return nil, errors.Wrapf(appErr, "failed to create the queue channel %q", name)
-			}
-			channel = existing
-		}
-	}
-	if _, appErr := p.API.AddChannelMember(channel.Id, p.botUserID); appErr != nil && appErr.StatusCode != http.StatusBadRequest {
-		return nil, errors.Wrap(appErr, "failed to add the bot to the queue channel")
-	}
-	return channel, nil
-}
-
-func (p *Plugin) graphClientLocked(cfg *configuration, phoneNumberID string) *whatsapp.Client {
-	if c, ok := p.graph[phoneNumberID]; ok {
-		return c
-	}
-	c := whatsapp.NewClient(whatsapp.ClientConfig{
-		BaseURL:         cfg.GraphAPIBaseURL,
-		Version:         cfg.GraphAPIVersion,
-		AccessToken:     cfg.AccessToken,
-		PhoneNumberID:   phoneNumberID,
-		WABAID:          cfg.BusinessAccountID,
-		HTTPClient:      &http.Client{Timeout: time.Duration(cfg.GraphAPITimeoutSeconds) * time.Second, Transport: p.stats.Transport(nil)},
-		MediaHTTPClient: &http.Client{Timeout: mediaTimeoutFactor * time.Duration(cfg.GraphAPITimeoutSeconds) * time.Second, Transport: p.stats.Transport(nil)},
-		MaxAttempts:     4,
-		BaseBackoff:     200 * time.Millisecond,
-		// Above the ~6 s Meta suggests between messages to one customer (131056).
-		MaxBackoff:        8 * time.Second,
-		MessagesPerSecond: cfg.MessagesPerSecond,
-	})
-	p.graph[phoneNumberID] = c
-	return c
-}
-
-// webhookContext bounds the work of one webhook request: Meta gives up after a few seconds anyway.
-func webhookContext(r *http.Request) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(r.Context(), 20*time.Second)
 }

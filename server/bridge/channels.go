@@ -44,9 +44,7 @@ func (in *Inbound) conversationFor(route Route, person *helpdesk.Person) (conv *
 		if err := in.announce(route, conv, person); err != nil {
 			in.API.LogError("Could not announce a new conversation in the queue", "conversation_id", conv.ID, "error", err.Error())
 		}
-		if in.Changed != nil {
-			in.Changed(conv)
-		}
+		in.changed(conv)
 	}
 	return conv, attached, nil
 }

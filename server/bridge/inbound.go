@@ -13,7 +13,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/mattermost/mattermost/server/public/model"
-	"github.com/mattermost/mattermost/server/public/plugin"
 	"github.com/pkg/errors"
 
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/action"
@@ -64,7 +63,7 @@ type Route struct {
 
 // Inbound turns webhook messages into conversation posts.
 type Inbound struct {
-	API           plugin.API
+	API           API
 	KV            store.KV
 	BotUserID     string
 	People        *helpdesk.People
@@ -75,13 +74,10 @@ type Inbound struct {
 	Signer        action.Signer
 	// BusyWait is how long a duplicate waits for the delivery that holds the message.
 	BusyWait time.Duration
-	// Changed is told about every conversation the plugin created or changed (websocket events).
-	Changed func(*helpdesk.Conversation)
-	// NewConversation runs once a new conversation's first message is stored (automatic
-	// messages, distribution).
-	NewConversation func(*helpdesk.Conversation)
-	// Count records what happened to a message (metrics).
-	Count func(name string, reason ...string)
+	Routes   Routes
+	Notify   ConversationNotifier
+	Starter  Starter
+	Metrics  Counter
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
 	// MediaConcurrency bounds the media transfers (download + file upload) running at once on
@@ -234,8 +230,14 @@ func (in *Inbound) HandleMessage(ctx context.Context, route Route, contact whats
 }
 
 func (in *Inbound) count(name string, reason ...string) {
-	if in.Count != nil {
-		in.Count(name, reason...)
+	if in.Metrics != nil {
+		in.Metrics.Inc(name, reason...)
+	}
+}
+
+func (in *Inbound) changed(conv *helpdesk.Conversation) {
+	if in.Notify != nil {
+		in.Notify.ConversationChanged(conv)
 	}
 }
 
@@ -380,8 +382,9 @@ func (in *Inbound) process(ctx context.Context, route Route, contact whatsapp.Co
 		conv = touched
 		in.customers().put(cacheKey(route.Group.Name, waID, contact.UserID), cachedCustomer{profileName: contact.Profile.Name, person: *person, conv: *conv, at: in.now()})
 	}
-	if isNew && in.NewConversation != nil {
-		in.NewConversation(conv)
+	if isNew && in.Starter != nil {
+		// In the background: the webhook answers as soon as the message is stored.
+		go in.Starter.NewConversation(conv)
 	}
 	return nil
 }

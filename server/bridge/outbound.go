@@ -7,10 +7,10 @@ import (
 	"time"
 
 	"github.com/mattermost/mattermost/server/public/model"
-	"github.com/mattermost/mattermost/server/public/plugin"
 	"github.com/pkg/errors"
 
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/action"
+	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/failure"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/format"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/helpdesk"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/l10n"
@@ -39,14 +39,14 @@ const (
 
 // Refusals of a send, each told to the agent before anything reaches WhatsApp.
 var (
-	ErrWindowClosed = errors.New("the 24-hour customer-service window is closed")
-	ErrClosed       = errors.New("the conversation is closed")
+	ErrWindowClosed = failure.ErrWindowClosed
+	ErrClosed       = failure.ErrClosed
 )
 
 // Outbound sends to customers: agents' posts, plugin messages (start, end, macros) and HSMs.
 // Every send passes the same checks: 24-hour window for free-form messages, then credits.
 type Outbound struct {
-	API           plugin.API
+	API           API
 	KV            store.KV
 	BotUserID     string
 	Conversations *helpdesk.Conversations
@@ -54,21 +54,14 @@ type Outbound struct {
 	Credits       *helpdesk.Credits
 	Texts         *l10n.Translator
 	Now           func() time.Time
-	NotePrefix    func() string
-	RouteForGroup func(group string) (Route, error)
-	// CreditsChanged is told about the balance after every debit (websocket events, warnings).
-	CreditsChanged func(helpdesk.CreditBalance)
-	// Count records sends and failures (metrics).
-	Count func(name string, reason ...string)
-	// CredentialsRejected is told when WhatsApp refuses the access token (190 and friends), so
-	// system admins learn it at once rather than from agents.
-	CredentialsRejected func(err *whatsapp.GraphError)
-	// Node names this plugin process in send records; Lease bounds one post's send, after which
-	// another node may mark it; Ready reports a settings problem that stops every send.
+	Routes        Routes
+	Notify        Notifier
+	Metrics       Counter
+	// Node names this plugin process in send records.
 	Node   string
-	Lease  func() time.Duration
-	Ready  func() error
 	Signer action.Signer
+
+	settings settingsHolder
 }
 
 // Delivery describes why a message is sent, for the ledger and the checks.
@@ -82,7 +75,7 @@ type Delivery struct {
 
 // target resolves the route and customer of a conversation.
 func (o *Outbound) target(conv *helpdesk.Conversation) (Route, *helpdesk.Person, error) {
-	route, err := o.RouteForGroup(conv.Group)
+	route, err := o.Routes.ForGroup(conv.Group)
 	if err != nil {
 		return Route{}, nil, err
 	}
@@ -132,8 +125,8 @@ func (o *Outbound) sendOne(ctx context.Context, route Route, conv *helpdesk.Conv
 		reason := "error"
 		if ge, ok := whatsapp.AsGraphError(err); ok {
 			reason = strconv.Itoa(ge.Code)
-			if ge.IsAuth() && o.CredentialsRejected != nil {
-				o.CredentialsRejected(ge)
+			if ge.IsAuth() && o.Notify != nil {
+				o.Notify.CredentialsRejected(ge)
 			}
 		}
 		o.count(metrics.SendFailed, reason)
@@ -149,8 +142,8 @@ func (o *Outbound) sendOne(ctx context.Context, route Route, conv *helpdesk.Conv
 		o.API.LogError("Could not record a debited credit", "wamid", res.MessageID, "error", err.Error())
 		return res, nil
 	}
-	if o.CreditsChanged != nil {
-		o.CreditsChanged(balance)
+	if o.Notify != nil {
+		o.Notify.CreditsChanged(balance)
 	}
 	if balance.Low() && d.AgentID != "" {
 		o.Ephemeral(d.AgentID, conv.ChannelID, "⚠️ "+o.Texts.T(o.Texts.ForUser(d.AgentID), "credits.low", map[string]any{"Balance": balance.Balance}))
@@ -159,8 +152,8 @@ func (o *Outbound) sendOne(ctx context.Context, route Route, conv *helpdesk.Conv
 }
 
 func (o *Outbound) count(name string, reason ...string) {
-	if o.Count != nil {
-		o.Count(name, reason...)
+	if o.Metrics != nil {
+		o.Metrics.Inc(name, reason...)
 	}
 }
 
@@ -254,48 +247,9 @@ func (o *Outbound) replyFailure(post *model.Post, text string) {
 	}
 }
 
-// describe turns a send error into the sentence an agent reads.
+// describe turns a send error into the sentence an agent reads (server/failure's table).
 func (o *Outbound) describe(l *l10n.Localizer, err error) string {
-	t := func(id string, data map[string]any) string { return o.Texts.T(l, id, data) }
-	var refused *helpdesk.Problem
-	if errors.As(err, &refused) {
-		return t(refused.ID, refused.Data)
-	}
-	switch {
-	case errors.Is(err, ErrNotConfigured):
-		return t("outbound.not_configured", map[string]any{"Reason": strings.TrimPrefix(err.Error(), ErrNotConfigured.Error()+": ")})
-	case errors.Is(err, whatsapp.ErrUnknownOutcome):
-		return t("outbound.unknown", nil)
-	case errors.Is(err, errInterrupted):
-		return t("outbound.interrupted", nil)
-	case errors.Is(err, ErrWindowClosed):
-		return t("outbound.window_closed", nil)
-	case errors.Is(err, helpdesk.ErrNoCredits):
-		return t("outbound.no_credits", nil)
-	case errors.Is(err, ErrClosed):
-		return t("outbound.conversation_closed", nil)
-	case errors.Is(err, whatsapp.ErrUnsupportedMedia), errors.Is(err, whatsapp.ErrMediaTooLarge):
-		return t("outbound.bad_file", map[string]any{"Reason": err.Error()})
-	case errors.Is(err, helpdesk.ErrNotFound):
-		return t("error.not_found", map[string]any{"Detail": err.Error()})
-	case errors.Is(err, helpdesk.ErrForbidden):
-		return t("error.forbidden", map[string]any{"Detail": err.Error()})
-	case errors.Is(err, helpdesk.ErrConflict):
-		return t("error.conflict", map[string]any{"Detail": err.Error()})
-	case errors.Is(err, helpdesk.ErrInvalid), errors.Is(err, whatsapp.ErrInvalidMessage):
-		return t("error.invalid", map[string]any{"Detail": err.Error()})
-	}
-	var paramErr *whatsapp.TemplateParamError
-	if errors.As(err, &paramErr) {
-		return t("hsm.params", map[string]any{"Detail": paramErr.Error()})
-	}
-	if ge, ok := whatsapp.AsGraphError(err); ok {
-		if ge.IsAuth() {
-			return t("outbound.auth", map[string]any{"Code": ge.Code})
-		}
-		return t("outbound.graph_error", map[string]any{"Code": ge.Code, "Reason": ge.Title()})
-	}
-	return t("outbound.failed", map[string]any{"Reason": err.Error()})
+	return failure.Describe(o.Texts, l, err)
 }
 
 // Describe is describe in an agent's locale.
@@ -324,7 +278,7 @@ func (o *Outbound) MarkRead(ctx context.Context, conv *helpdesk.Conversation) {
 		if wamid == "" {
 			continue
 		}
-		route, err := o.RouteForGroup(conv.Group)
+		route, err := o.Routes.ForGroup(conv.Group)
 		if err != nil {
 			return
 		}
@@ -337,6 +291,6 @@ func (o *Outbound) MarkRead(ctx context.Context, conv *helpdesk.Conversation) {
 
 // isInternalNote reports whether an agent's post stays inside Mattermost.
 func (o *Outbound) isInternalNote(message string) bool {
-	prefix := o.NotePrefix()
+	prefix := o.settings.get().NotePrefix
 	return prefix != "" && strings.HasPrefix(strings.TrimSpace(message), prefix)
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/mattermost/mattermost/server/public/model"
 	"github.com/pkg/errors"
 
+	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/failure"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/helpdesk"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/store"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/whatsapp"
@@ -33,13 +34,13 @@ const (
 
 var (
 	// ErrNotConfigured wraps the settings problem that keeps a post from being sent.
-	ErrNotConfigured = errors.New("WhatsApp Helpdesk settings need attention")
+	ErrNotConfigured = failure.ErrNotConfigured
 	// ErrResendDone refuses a resend of a post that is not unknown or not_sent.
 	ErrResendDone = helpdesk.Refuse(helpdesk.ErrConflict, "outbound.resend_done")
 	// ErrResendBusy refuses a resend while the post is being sent.
 	ErrResendBusy = helpdesk.Refuse(helpdesk.ErrConflict, "outbound.resend_busy")
 
-	errInterrupted = errors.New("the send was interrupted: the server sending it stopped")
+	errInterrupted = failure.ErrInterrupted
 	errLostLease   = errors.New("the send's lease was taken over by another node")
 )
 
@@ -76,10 +77,8 @@ type recordedError struct{ error }
 func (e recordedError) Unwrap() error { return e.error }
 
 func (o *Outbound) lease() time.Duration {
-	if o.Lease != nil {
-		if d := o.Lease(); d > 0 {
-			return d
-		}
+	if d := o.settings.get().Lease; d > 0 {
+		return d
 	}
 	return 2 * time.Minute
 }
@@ -262,10 +261,8 @@ func (o *Outbound) RefuseAgentPost(post *model.Post, problem error) {
 // Resend sends again a post whose outcome is unknown or that was not sent, on an agent's click.
 // Of concurrent clicks one sends; the others are told it is being sent.
 func (o *Outbound) Resend(ctx context.Context, userID, postID string) error {
-	if o.Ready != nil {
-		if problem := o.Ready(); problem != nil {
-			return errors.Wrap(ErrNotConfigured, problem.Error())
-		}
+	if problem := o.settings.get().Problem; problem != nil {
+		return errors.Wrap(ErrNotConfigured, problem.Error())
 	}
 	post, appErr := o.API.GetPost(postID)
 	if appErr != nil {

@@ -63,7 +63,7 @@ func (in *Inbound) dropMediaRetry(wamid string) error {
 // backoff has passed. It runs from a cluster-wide job, so one node works through the list at a
 // time; the attempts run side by side (bounded by the media transfer slots), each under its
 // own timeout, so one slow transfer does not starve the rest of the round.
-func (in *Inbound) RetryMedia(ctx context.Context, routeFor func(phoneNumberID string) (Route, error)) (done int, err error) {
+func (in *Inbound) RetryMedia(ctx context.Context) (done int, err error) {
 	ids, err := store.NewIndex(in.KV, store.MediaRetryIndexKey()).List()
 	if err != nil {
 		return 0, err
@@ -97,7 +97,7 @@ func (in *Inbound) RetryMedia(ctx context.Context, routeFor func(phoneNumberID s
 		if job.NextAttemptAt > now {
 			continue // backing off
 		}
-		route, err := routeFor(job.PhoneNumberID)
+		route, err := in.Routes.ForNumber(job.PhoneNumberID)
 		if err != nil {
 			in.API.LogWarn("Cannot retry WhatsApp media: its chat group is gone", "wamid", wamid, "error", err.Error())
 			continue

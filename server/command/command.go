@@ -10,10 +10,10 @@ import (
 	"unicode"
 
 	"github.com/mattermost/mattermost/server/public/model"
-	"github.com/mattermost/mattermost/server/public/plugin"
 	"github.com/pkg/errors"
 
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/bridge"
+	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/failure"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/format"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/helpdesk"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/l10n"
@@ -27,15 +27,19 @@ const Trigger = "whatsapp"
 // DialogHSMPath receives the HSM dialog's submission.
 const DialogHSMPath = "/plugins/whatsapp-helpdesk/dialogs/hsm"
 
+// API is the part of the Mattermost plugin API the command calls.
+type API interface {
+	GetUserByUsername(name string) (*model.User, *model.AppError)
+	OpenInteractiveDialog(dialog model.OpenDialogRequest) *model.AppError
+}
+
 // Handler runs /whatsapp subcommands for one user at a time.
 type Handler struct {
-	API   plugin.API
+	API   API
 	Desk  *workflow.Desk
 	Texts *l10n.Translator
-	// Describe turns an error into the sentence the user reads, in their locale.
-	Describe func(userID string, err error) string
-	// Stats renders the admin counters (observability).
-	Stats func() string
+	// Stats renders the admin counters (server/metrics).
+	Stats interface{ Text() string }
 	// Privacy exports and erases customers' data (LGPD).
 	Privacy *privacy.Service
 }
@@ -136,7 +140,7 @@ func (h *Handler) Execute(args *model.CommandArgs) *model.CommandResponse {
 		if !h.Desk.IsAdmin(args.UserId) {
 			return c.reply(c.t("cmd.admin_only", nil))
 		}
-		return c.reply(h.Stats())
+		return c.reply(h.Stats.Text())
 	}
 	return c.reply(c.t("cmd.unknown", map[string]any{"Command": sub}))
 }
@@ -146,7 +150,7 @@ func (c *call) reply(text string) *model.CommandResponse {
 }
 
 func (c *call) fail(err error) *model.CommandResponse {
-	return c.reply(c.h.Describe(c.args.UserId, err))
+	return c.reply(failure.Describe(c.h.Texts, c.l, err))
 }
 
 // here returns the conversation of the channel the command was typed in.
@@ -163,7 +167,7 @@ func (c *call) here() (*helpdesk.Conversation, *model.CommandResponse) {
 
 func (c *call) withNotices(text string, notices []error) *model.CommandResponse {
 	for _, n := range notices {
-		text += "\n⚠️ " + c.h.Describe(c.args.UserId, n)
+		text += "\n⚠️ " + failure.Describe(c.h.Texts, c.l, n)
 	}
 	return c.reply(text)
 }
@@ -181,7 +185,7 @@ func (c *call) queue() *model.CommandResponse {
 	b.WriteString("| " + c.t("queue.origin", nil) + " | " + c.t("queue.customer", nil) + " | " + c.t("queue.phone", nil) + " | " + c.t("cmd.queue.waiting", nil) + " | ID |\n|---|---|---|---|---|\n")
 	for _, conv := range waiting {
 		phone := ""
-		if p, err := c.h.Desk.People.Get(conv.PersonID); err == nil {
+		if p, err := c.h.Desk.Customer(c.args.UserId, conv); err == nil {
 			phone = helpdesk.FormatPhone(p.Phone)
 		}
 		waited := time.Since(time.UnixMilli(conv.CreatedAt)).Round(time.Second)
@@ -210,7 +214,7 @@ func (c *call) attend(rest []string) *model.CommandResponse {
 }
 
 func (c *call) macros() *model.CommandResponse {
-	list, err := c.h.Desk.Macros.List()
+	list, err := c.h.Desk.Macros()
 	if err != nil {
 		return c.fail(err)
 	}
@@ -239,6 +243,7 @@ func (c *call) macro(rest []string) *model.CommandResponse {
 	}
 	switch strings.ToLower(rest[0]) {
 	case "add", "remove":
+		// The workflow refuses non-admins too; asking first keeps usage help for admins only.
 		if !c.h.Desk.IsAdmin(c.args.UserId) {
 			return c.reply(c.t("cmd.admin_only", nil))
 		}
@@ -246,7 +251,7 @@ func (c *call) macro(rest []string) *model.CommandResponse {
 			if len(rest) != 2 {
 				return c.reply(c.t("cmd.macro.usage", nil))
 			}
-			if err := c.h.Desk.Macros.Remove(rest[1]); err != nil {
+			if err := c.h.Desk.RemoveMacro(c.args.UserId, rest[1]); err != nil {
 				return c.fail(err)
 			}
 			return c.reply(c.t("cmd.macro.removed", map[string]any{"Name": rest[1]}))
@@ -256,7 +261,7 @@ func (c *call) macro(rest []string) *model.CommandResponse {
 		}
 		// Keep the text as typed, line breaks included.
 		text := afterFields(c.args.Command, 4) // "/whatsapp macro add <name>"
-		m, err := c.h.Desk.Macros.Put(rest[1], text, c.args.UserId)
+		m, err := c.h.Desk.PutMacro(c.args.UserId, rest[1], text)
 		if err != nil {
 			return c.fail(err)
 		}
@@ -273,7 +278,7 @@ func (c *call) macro(rest []string) *model.CommandResponse {
 }
 
 func (c *call) templates() *model.CommandResponse {
-	list, err := c.h.Desk.Templates.Sync(c.ctx)
+	list, err := c.h.Desk.SyncTemplates(c.ctx)
 	if err != nil {
 		return c.fail(err)
 	}
@@ -334,19 +339,12 @@ func (c *call) close() *model.CommandResponse {
 }
 
 func (c *call) ticket() *model.CommandResponse {
-	conv, err := c.h.Desk.Conversations.ByChannel(c.args.ChannelId)
-	if err != nil {
-		return c.reply(c.t("cmd.not_conversation", nil))
-	}
-	if conv.TicketID == "" {
-		return c.reply(c.t("cmd.ticket.none", nil))
-	}
-	t, err := c.h.Desk.Tickets.Get(conv.TicketID)
+	t, p, err := c.h.Desk.TicketInChannel(c.args.ChannelId)
 	if err != nil {
 		return c.fail(err)
 	}
 	customer := t.CustomerID
-	if p, err := c.h.Desk.People.Get(t.CustomerID); err == nil {
+	if p != nil {
 		customer = format.Inert(p.Name)
 	}
 	return c.reply(c.t("cmd.ticket.show", map[string]any{"ID": t.ID, "Status": c.t("ticket.status."+t.Status, nil), "Subject": t.Subject, "Customer": customer, "Lines": len(t.Transcript)}))
@@ -364,11 +362,11 @@ func (c *call) credits(rest []string) *model.CommandResponse {
 		if err != nil || n <= 0 {
 			return c.reply(c.t("cmd.credits.usage", nil))
 		}
-		if _, err := c.h.Desk.Credits.Add(n); err != nil {
+		if _, err := c.h.Desk.AddCredits(c.args.UserId, n); err != nil {
 			return c.fail(err)
 		}
 	}
-	b, err := c.h.Desk.Credits.Balance()
+	b, err := c.h.Desk.Credits()
 	if err != nil {
 		return c.fail(err)
 	}

@@ -1,7 +1,6 @@
 package command
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -12,14 +11,6 @@ import (
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/whatsapp"
 )
 
-// HSMDialogState travels through the dialog; its signature ties it to the conversation and the
-// agent who opened it.
-type HSMDialogState struct {
-	ConversationID string `json:"conversation_id"`
-	Template       string `json:"template,omitempty"`
-	Sig            string `json:"sig"`
-}
-
 func (c *call) hsm(rest []string) *model.CommandResponse {
 	conv, resp := c.here()
 	if resp != nil {
@@ -28,7 +19,7 @@ func (c *call) hsm(rest []string) *model.CommandResponse {
 	if len(rest) == 0 {
 		return c.openHSMDialog(conv, nil)
 	}
-	t, err := c.h.Desk.Templates.Find(c.ctx, rest[0], "")
+	t, err := c.h.Desk.FindTemplate(c.ctx, rest[0], "")
 	if err != nil {
 		return c.fail(err)
 	}
@@ -95,20 +86,18 @@ func (c *call) openHSMDialog(conv *helpdesk.Conversation, chosen *whatsapp.Templ
 	if _, err := c.h.Desk.Handled(c.args.UserId, conv.ID); err != nil {
 		return c.fail(err) // refused before the dialog opens, not after it is filled in
 	}
-	templates, err := c.h.Desk.Templates.Approved(c.ctx)
+	templates, err := c.h.Desk.ApprovedTemplates(c.ctx)
 	if err != nil {
 		return c.fail(err)
 	}
 	if len(templates) == 0 {
 		return c.reply(c.t("cmd.templates.empty", nil))
 	}
-	st := HSMDialogState{ConversationID: conv.ID}
+	template := ""
 	if chosen != nil {
-		st.Template = chosen.Name + "|" + chosen.Language
+		template = chosen.Name + "|" + chosen.Language
 	}
-	st.Sig = c.h.Desk.Signer.Sign("hsm", conv.ID, c.args.UserId, st.Template)
-	raw, _ := json.Marshal(st)
-	dialog := HSMDialog(c.t, templates, chosen, string(raw))
+	dialog := HSMDialog(c.t, templates, chosen, c.h.Desk.HSMDialogState(c.args.UserId, conv.ID, template))
 	req := model.OpenDialogRequest{TriggerId: c.args.TriggerId, URL: DialogHSMPath, Dialog: dialog}
 	if appErr := c.h.API.OpenInteractiveDialog(req); appErr != nil {
 		return c.fail(errors.Wrap(appErr, "failed to open the HSM dialog"))

@@ -10,11 +10,11 @@ import (
 	"time"
 
 	"github.com/mattermost/mattermost/server/public/model"
-	"github.com/mattermost/mattermost/server/public/plugin"
 	"github.com/pkg/errors"
 
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/action"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/bridge"
+	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/failure"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/format"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/l10n"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/workflow"
@@ -24,12 +24,11 @@ import (
 // header, that the post was written by our bot, that it is in the channel the action was signed
 // for, and the signature over the context.
 type Handlers struct {
-	API       plugin.API
+	API       PluginAPI
 	BotUserID string
 	Desk      *workflow.Desk
 	Signer    action.Signer
 	Texts     *l10n.Translator
-	Describe  func(userID string, err error) string
 	// SendHSM completes the HSM dialog.
 	SendHSM func(ctx context.Context, userID, convID, template string, values []string) error
 	// SendAgain sends again a post whose outcome is unknown or that was not sent.
@@ -65,6 +64,11 @@ func respond(w http.ResponseWriter, resp *model.PostActionIntegrationResponse) {
 	_ = json.NewEncoder(w).Encode(resp)
 }
 
+// describe is the sentence userID reads for err (server/failure's table).
+func (h *Handlers) describe(userID string, err error) string {
+	return failure.Describe(h.Texts, h.Texts.ForUser(userID), err)
+}
+
 func (h *Handlers) ephemeral(w http.ResponseWriter, text string) {
 	respond(w, &model.PostActionIntegrationResponse{EphemeralText: text})
 }
@@ -92,12 +96,12 @@ func (h *Handlers) Attend(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	conv, notices, err := h.Desk.Attend(ctx, req.UserId, convID)
 	if err != nil {
-		h.ephemeral(w, h.Describe(req.UserId, err))
+		h.ephemeral(w, h.describe(req.UserId, err))
 		return
 	}
 	text := h.Texts.T(h.Texts.ForUser(req.UserId), "cmd.attend.done", map[string]any{"Customer": format.Inert(conv.CustomerName), "Channel": "~" + bridge.ChannelName(conv.ID)})
 	for _, n := range notices {
-		text += "\n⚠️ " + h.Describe(req.UserId, n)
+		text += "\n⚠️ " + h.describe(req.UserId, n)
 	}
 	h.ephemeral(w, text)
 }
@@ -120,7 +124,7 @@ func (h *Handlers) Resend(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	if err := h.SendAgain(ctx, req.UserId, target); err != nil {
-		h.ephemeral(w, h.Describe(req.UserId, err))
+		h.ephemeral(w, h.describe(req.UserId, err))
 		return
 	}
 	updated := post.Clone()
@@ -142,8 +146,7 @@ func (h *Handlers) legacyAttend(sig, convID string, post *model.Post) bool {
 	if !h.Signer.Valid(sig, "attend", convID, post.ChannelId) {
 		return false
 	}
-	conv, err := h.Desk.Conversations.Get(convID)
-	return err == nil && conv.QueuePostID == post.Id
+	return h.Desk.AnnouncedOn(convID, post.Id)
 }
 
 // Invite handles Accept and Decline in the invitation DM.
@@ -165,7 +168,7 @@ func (h *Handlers) Invite(accept bool) http.HandlerFunc {
 		l := h.Texts.ForUser(req.UserId)
 		conv, err := h.Desk.AnswerInvite(req.UserId, inviteID, post.Id, accept)
 		if err != nil {
-			h.ephemeral(w, h.Describe(req.UserId, err))
+			h.ephemeral(w, h.describe(req.UserId, err))
 			return
 		}
 		// The invitation post loses its buttons, so it cannot be answered twice.
@@ -187,15 +190,11 @@ func (h *Handlers) HSMDialog(w http.ResponseWriter, r *http.Request) {
 		err = json.Unmarshal(body, &req)
 	}
 	userID := r.Header.Get("Mattermost-User-Id")
-	var st struct {
-		ConversationID string `json:"conversation_id"`
-		Template       string `json:"template"`
-		Sig            string `json:"sig"`
-	}
+	var st workflow.HSMDialogState
 	if err == nil {
-		err = json.Unmarshal([]byte(req.State), &st)
+		st, err = h.Desk.ReadHSMDialogState(userID, req.State)
 	}
-	if err != nil || userID == "" || req.UserId != userID || !h.Signer.Valid(st.Sig, "hsm", st.ConversationID, userID, st.Template) {
+	if err != nil || req.UserId != userID {
 		w.WriteHeader(http.StatusForbidden)
 		_ = json.NewEncoder(w).Encode(model.SubmitDialogResponse{Error: h.Texts.T(h.Texts.ForUser(userID), "action.forged", nil)})
 		return
@@ -229,7 +228,7 @@ func (h *Handlers) HSMDialog(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	if err := h.SendHSM(ctx, userID, st.ConversationID, name, values); err != nil {
 		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(model.SubmitDialogResponse{Error: h.Describe(userID, err)})
+		_ = json.NewEncoder(w).Encode(model.SubmitDialogResponse{Error: h.describe(userID, err)})
 		return
 	}
 	w.WriteHeader(http.StatusOK)

@@ -8,10 +8,11 @@ import (
 	"time"
 
 	"github.com/gorilla/mux"
-	"github.com/mattermost/mattermost/server/public/plugin"
 	"github.com/pkg/errors"
 
+	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/failure"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/helpdesk"
+	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/l10n"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/workflow"
 )
 
@@ -21,13 +22,10 @@ const maxBodyBytes = 64 << 10
 // API serves /api/v1 for the webapp panel. Every route needs the Mattermost-User-Id header the
 // server sets for logged-in users, and an agent (or system admin).
 type API struct {
-	PluginAPI plugin.API
+	PluginAPI PluginAPI
 	Desk      *workflow.Desk
 	Views     *Views
-	// Describe turns an error into the sentence the user reads, in their locale.
-	Describe func(userID string, err error) string
-	// TicketChanged pushes ticket edits to agents' browsers.
-	TicketChanged func(*helpdesk.Ticket)
+	Texts     *l10n.Translator
 }
 
 type handler func(w http.ResponseWriter, r *http.Request, userID string)
@@ -78,21 +76,15 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-// fail maps domain errors to statuses, with the message in the user's locale.
+// Describe is the sentence userID reads for err, in their locale.
+func (a *API) Describe(userID string, err error) string {
+	return failure.Describe(a.Texts, a.Texts.ForUser(userID), err)
+}
+
+// fail answers an error with its status and sentence from server/failure's table; failures of
+// ours (500) are logged here, once.
 func (a *API) fail(w http.ResponseWriter, userID string, err error) {
-	status := http.StatusInternalServerError
-	switch {
-	case errors.Is(err, helpdesk.ErrNotFound):
-		status = http.StatusNotFound
-	case errors.Is(err, helpdesk.ErrForbidden):
-		status = http.StatusForbidden
-	case errors.Is(err, helpdesk.ErrConflict):
-		status = http.StatusConflict
-	case errors.Is(err, helpdesk.ErrInvalid), errors.Is(err, workflow.ErrNotOnline):
-		status = http.StatusBadRequest
-	case errors.Is(err, helpdesk.ErrNoCredits):
-		status = http.StatusPaymentRequired
-	}
+	status := failure.Status(err)
 	if status == http.StatusInternalServerError {
 		a.PluginAPI.LogError("WhatsApp Helpdesk API error", "user_id", userID, "error", err.Error())
 	}
@@ -182,39 +174,25 @@ func (a *API) closeConversation(w http.ResponseWriter, r *http.Request, userID s
 	WriteJSON(w, http.StatusOK, map[string]any{"ticket": a.Views.Ticket(ticket), "notices": a.notices(userID, notices)})
 }
 
-// ticketFor loads a ticket the user may see: an agent of its conversation's chat group.
-func (a *API) ticketFor(userID, id string) (*helpdesk.Ticket, error) {
-	t, err := a.Desk.Tickets.Get(id)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := a.Desk.Conversation(userID, t.ConversationID); err != nil {
-		return nil, err
-	}
-	return t, nil
-}
-
 func (a *API) listTickets(w http.ResponseWriter, r *http.Request, userID string) {
 	status := r.URL.Query().Get("status")
 	if status == "" {
 		status = helpdesk.TicketDraft
 	}
-	tickets, err := a.Desk.Tickets.List(status)
+	tickets, err := a.Desk.Tickets(userID, status)
 	if err != nil {
 		a.fail(w, userID, err)
 		return
 	}
 	out := make([]TicketView, 0, len(tickets))
 	for _, t := range tickets {
-		if _, err := a.Desk.Conversation(userID, t.ConversationID); err == nil {
-			out = append(out, a.Views.Ticket(t))
-		}
+		out = append(out, a.Views.Ticket(t))
 	}
 	WriteJSON(w, http.StatusOK, out)
 }
 
 func (a *API) getTicket(w http.ResponseWriter, r *http.Request, userID string) {
-	t, err := a.ticketFor(userID, mux.Vars(r)["id"])
+	t, err := a.Desk.Ticket(userID, mux.Vars(r)["id"])
 	if err != nil {
 		a.fail(w, userID, err)
 		return
@@ -229,7 +207,6 @@ type newPerson struct {
 }
 
 func (a *API) patchTicket(w http.ResponseWriter, r *http.Request, userID string) {
-	id := mux.Vars(r)["id"]
 	var body struct {
 		Subject     *string    `json:"subject"`
 		Status      *string    `json:"status"`
@@ -240,66 +217,30 @@ func (a *API) patchTicket(w http.ResponseWriter, r *http.Request, userID string)
 		a.fail(w, userID, err)
 		return
 	}
-	if _, err := a.ticketFor(userID, id); err != nil {
-		a.fail(w, userID, err)
-		return
+	var np *workflow.NewPerson
+	if body.NewCustomer != nil {
+		np = &workflow.NewPerson{Name: body.NewCustomer.Name, Phone: body.NewCustomer.Phone, Email: body.NewCustomer.Email}
 	}
 	patch := helpdesk.TicketPatch{Subject: body.Subject, Status: body.Status, CustomerID: body.CustomerID}
-	if body.CustomerID != nil {
-		if _, err := a.Desk.Person(userID, *body.CustomerID); err != nil {
-			a.fail(w, userID, helpdesk.Refuse(helpdesk.ErrInvalid, "error.no_customer"))
-			return
-		}
-	}
-	if body.NewCustomer != nil {
-		if body.CustomerID != nil {
-			a.fail(w, userID, helpdesk.Refuse(helpdesk.ErrInvalid, "error.customer_twice"))
-			return
-		}
-		p, err := a.Desk.People.Create(body.NewCustomer.Name, body.NewCustomer.Phone, body.NewCustomer.Email)
-		if err != nil {
-			a.fail(w, userID, err)
-			return
-		}
-		if t, err := a.Desk.Tickets.Get(id); err == nil {
-			if conv, err := a.Desk.Conversations.Get(t.ConversationID); err == nil {
-				_, _ = a.Desk.People.JoinGroups(p.ID, conv.Group)
-			}
-		}
-		patch.CustomerID = &p.ID
-	}
-	t, err := a.Desk.Tickets.Patch(id, patch)
+	t, err := a.Desk.PatchTicket(userID, mux.Vars(r)["id"], patch, np)
 	if err != nil {
 		a.fail(w, userID, err)
 		return
 	}
-	a.ticketChanged(t)
 	WriteJSON(w, http.StatusOK, a.Views.Ticket(t))
 }
 
 func (a *API) saveTicket(w http.ResponseWriter, r *http.Request, userID string) {
-	id := mux.Vars(r)["id"]
-	if _, err := a.ticketFor(userID, id); err != nil {
-		a.fail(w, userID, err)
-		return
-	}
-	t, err := a.Desk.Tickets.Save(id)
+	t, err := a.Desk.SaveTicket(userID, mux.Vars(r)["id"])
 	if err != nil {
 		a.fail(w, userID, err)
 		return
 	}
-	a.ticketChanged(t)
 	WriteJSON(w, http.StatusOK, a.Views.Ticket(t))
 }
 
-func (a *API) ticketChanged(t *helpdesk.Ticket) {
-	if a.TicketChanged != nil {
-		a.TicketChanged(t)
-	}
-}
-
 func (a *API) searchPeople(w http.ResponseWriter, r *http.Request, userID string) {
-	people, err := a.Desk.People.Search(r.URL.Query().Get("q"), 20, a.Desk.PeopleScope(userID))
+	people, err := a.Desk.SearchPeople(userID, r.URL.Query().Get("q"), 20)
 	if err != nil {
 		a.fail(w, userID, err)
 		return
@@ -317,12 +258,8 @@ func (a *API) createPerson(w http.ResponseWriter, r *http.Request, userID string
 		a.fail(w, userID, err)
 		return
 	}
-	p, err := a.Desk.People.Create(body.Name, body.Phone, body.Email)
+	p, err := a.Desk.CreatePerson(userID, workflow.NewPerson{Name: body.Name, Phone: body.Phone, Email: body.Email})
 	if err != nil {
-		a.fail(w, userID, err)
-		return
-	}
-	if p, err = a.Desk.People.JoinGroups(p.ID, a.Desk.AgentGroups(userID)...); err != nil {
 		a.fail(w, userID, err)
 		return
 	}
@@ -332,7 +269,7 @@ func (a *API) createPerson(w http.ResponseWriter, r *http.Request, userID string
 func (a *API) listTemplates(w http.ResponseWriter, r *http.Request, userID string) {
 	ctx, cancel := reqCtx(r)
 	defer cancel()
-	templates, err := a.Desk.Templates.Approved(ctx)
+	templates, err := a.Desk.ApprovedTemplates(ctx)
 	if err != nil {
 		a.fail(w, userID, err)
 		return
@@ -341,7 +278,7 @@ func (a *API) listTemplates(w http.ResponseWriter, r *http.Request, userID strin
 }
 
 func (a *API) listMacros(w http.ResponseWriter, _ *http.Request, userID string) {
-	macros, err := a.Desk.Macros.List()
+	macros, err := a.Desk.Macros()
 	if err != nil {
 		a.fail(w, userID, err)
 		return
@@ -350,7 +287,7 @@ func (a *API) listMacros(w http.ResponseWriter, _ *http.Request, userID string) 
 }
 
 func (a *API) credits(w http.ResponseWriter, _ *http.Request, userID string) {
-	b, err := a.Desk.Credits.Balance()
+	b, err := a.Desk.Credits()
 	if err != nil {
 		a.fail(w, userID, err)
 		return

@@ -2,8 +2,6 @@
 package httpapi
 
 import (
-	"github.com/mattermost/mattermost/server/public/plugin"
-
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/helpdesk"
 )
 
@@ -51,11 +49,16 @@ type TicketView struct {
 	SavedAt            int64                     `json:"saved_at,omitempty"`
 }
 
+// Team names the team the helpdesk's channels live in (server/routing).
+type Team interface {
+	TeamName() string
+}
+
 // Views renders records for the webapp, resolving people and names.
 type Views struct {
-	API      plugin.API
-	People   *helpdesk.People
-	TeamName func() string
+	API    PluginAPI
+	People *helpdesk.People
+	Team   Team
 }
 
 func personView(p *helpdesk.Person) PersonView {
@@ -65,7 +68,7 @@ func personView(p *helpdesk.Person) PersonView {
 // Conversation renders a conversation.
 func (v *Views) Conversation(c *helpdesk.Conversation) ConversationView {
 	out := ConversationView{
-		ID: c.ID, GroupID: c.Group, ChannelID: c.ChannelID, TeamName: v.TeamName(), State: c.State, Origin: "whatsapp",
+		ID: c.ID, GroupID: c.Group, ChannelID: c.ChannelID, TeamName: v.Team.TeamName(), State: c.State, Origin: "whatsapp",
 		Customer:  PersonView{ID: c.PersonID, Name: c.CustomerName},
 		AgentID:   c.AgentID,
 		CreatedAt: c.CreatedAt, AttendedAt: c.AttendedAt, ClosedAt: c.ClosedAt,

@@ -102,8 +102,8 @@ func (s *Service) erasePerson(actorID, personID string) (Counts, error) {
 				return total, err
 			}
 		}
-		if s.ForgetPerson != nil {
-			s.ForgetPerson(personID)
+		if s.Forget != nil {
+			s.Forget.PersonForgotten(personID)
 		}
 		// Twice: a message that resolved the person just before its keys went may have opened one
 		// more conversation meanwhile.
@@ -148,8 +148,8 @@ func (s *Service) erasePerson(actorID, personID string) (Counts, error) {
 	if err := store.NewIndex(s.KV, store.ErasuresIndexKey()).Remove(personID); err != nil {
 		return total, err
 	}
-	if s.ForgetPerson != nil {
-		s.ForgetPerson(personID)
+	if s.Forget != nil {
+		s.Forget.PersonForgotten(personID)
 	}
 	s.API.LogInfo("WhatsApp Helpdesk erased a person (LGPD)", "audit_id", entry.ID, "actor_id", entry.ActorID,
 		"conversations", job.Conversations, "tickets", job.Tickets, "posts", job.Posts, "records", job.Records)
@@ -304,8 +304,8 @@ func (s *Service) eraseConversation(convID string, keepTicket bool) (Counts, err
 			return n, err
 		}
 	}
-	if s.ForgetConversation != nil {
-		s.ForgetConversation(conv.ID)
+	if s.Forget != nil {
+		s.Forget.ConversationClosed(conv.ID)
 	}
 	if conv.ChannelID != "" {
 		c, err := s.eraseChannelPosts(conv.ChannelID)

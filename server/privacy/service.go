@@ -44,9 +44,14 @@ type Service struct {
 	Now           func() time.Time
 	// IsAdmin tells system admins, the only ones who may export and erase.
 	IsAdmin func(userID string) bool
-	// ForgetPerson and ForgetConversation make every node drop what it cached.
-	ForgetPerson       func(personID string)
-	ForgetConversation func(convID string)
+	// Forget makes every node drop what it cached (server/notify).
+	Forget Forgetter
+}
+
+// Forgetter tells every node to drop what it cached about a person or a conversation.
+type Forgetter interface {
+	PersonForgotten(personID string)
+	ConversationClosed(convID string)
 }
 
 // ErrAdminOnly refuses export and erase to anyone but a system admin.

@@ -471,6 +471,11 @@ const templateFields = "name,status,category,language,components,parameter_forma
 // maxTemplatePages bounds paging so a misbehaving server cannot loop us forever.
 const maxTemplatePages = 200
 
+// TemplateLister lists a WhatsApp Business Account's message templates; *Client is one.
+type TemplateLister interface {
+	ListTemplates(ctx context.Context) ([]Template, error)
+}
+
 // ListTemplates fetches every template of the WhatsApp Business Account,
 // following paging.next through all pages.
 func (c *Client) ListTemplates(ctx context.Context) ([]Template, error) {

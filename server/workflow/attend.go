@@ -22,7 +22,7 @@ func (d *Desk) Attend(ctx context.Context, agentID, convID string) (*helpdesk.Co
 	if err != nil {
 		return nil, nil, err
 	}
-	conv, err = d.Conversations.Attend(conv.ID, agentID)
+	conv, err = d.conversations.Attend(conv.ID, agentID)
 	var refused *helpdesk.Problem
 	if errors.As(err, &refused) && refused.Data["AgentID"] != nil {
 		refused.Data["Agent"] = d.username(fmt.Sprint(refused.Data["AgentID"]))
@@ -104,7 +104,7 @@ func (d *Desk) NewConversation(conv *helpdesk.Conversation) {
 	ctx, cancel := noticeCtx()
 	defer cancel()
 	// Once per conversation: the delivery that created it, or the repair job when it failed.
-	if won, err := d.Conversations.ClaimSetup(conv.ID); err != nil || !won {
+	if won, err := d.conversations.ClaimSetup(conv.ID); err != nil || !won {
 		return
 	}
 	d.changed(conv)
@@ -134,7 +134,7 @@ func (d *Desk) NewConversation(conv *helpdesk.Conversation) {
 
 // onlineAgents lists the queue-channel members of group whose status is online (not bots).
 func (d *Desk) onlineAgents(group string) ([]string, error) {
-	route, err := d.RouteForGroup(group)
+	route, err := d.Routes.ForGroup(group)
 	if err != nil {
 		return nil, err
 	}
@@ -184,11 +184,11 @@ func (d *Desk) Distribute(ctx context.Context) int {
 	if !settings.AutoDistribution {
 		return 0
 	}
-	waiting, err := d.Conversations.List(helpdesk.StateWaiting)
+	waiting, err := d.conversations.List(helpdesk.StateWaiting)
 	if err != nil || len(waiting) == 0 {
 		return 0
 	}
-	active, err := d.Conversations.List(helpdesk.StateActive)
+	active, err := d.conversations.List(helpdesk.StateActive)
 	if err != nil {
 		return 0
 	}

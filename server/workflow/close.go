@@ -29,7 +29,7 @@ func (d *Desk) Close(ctx context.Context, userID, convID string) (*helpdesk.Tick
 	if conv.State == helpdesk.StateClosed || conv.State == helpdesk.StateClosing {
 		return nil, nil, helpdesk.Refuse(helpdesk.ErrConflict, "error.already_closed")
 	}
-	if conv, err = d.Conversations.BeginClose(conv.ID, userID); err != nil {
+	if conv, err = d.conversations.BeginClose(conv.ID, userID); err != nil {
 		return nil, nil, err
 	}
 	return d.completeClose(ctx, conv)
@@ -43,7 +43,7 @@ func (d *Desk) completeClose(ctx context.Context, conv *helpdesk.Conversation) (
 	var err error
 	if !conv.EndAttempted && conv.State == helpdesk.StateClosing {
 		// Recorded before sending: a close completed later never sends a second end message.
-		if conv, err = d.Conversations.MarkEndAttempted(conv.ID); err != nil {
+		if conv, err = d.conversations.MarkEndAttempted(conv.ID); err != nil {
 			return nil, nil, err
 		}
 		if group, ok := d.Settings().Group(conv.Group); ok && group.EndMessage != "" {
@@ -53,21 +53,21 @@ func (d *Desk) completeClose(ctx context.Context, conv *helpdesk.Conversation) (
 			}
 		}
 	}
-	if conv, err = d.Conversations.Close(conv.ID); err != nil {
+	if conv, err = d.conversations.Close(conv.ID); err != nil {
 		return nil, notices, err
 	}
-	if d.ConversationClosed != nil {
-		d.ConversationClosed(conv.ID)
+	if d.Notify != nil {
+		d.Notify.ConversationClosed(conv.ID)
 	}
 	transcript, err := d.transcript(conv)
 	if err != nil {
 		return nil, notices, err
 	}
-	ticket, err := d.Tickets.CreateDraft(conv, transcript)
+	ticket, err := d.tickets.CreateDraft(conv, transcript)
 	if err != nil {
 		return nil, notices, err
 	}
-	if conv, err = d.Conversations.SetTicket(conv.ID, ticket.ID); err != nil {
+	if conv, err = d.conversations.SetTicket(conv.ID, ticket.ID); err != nil {
 		return nil, notices, err
 	}
 	d.updateQueuePost(conv)
@@ -79,8 +79,8 @@ func (d *Desk) completeClose(ctx context.Context, conv *helpdesk.Conversation) (
 		d.API.LogWarn("Could not post the closing note", "conversation_id", conv.ID, "error", appErr.Error())
 	}
 	d.changed(conv)
-	if d.TicketChanged != nil {
-		d.TicketChanged(ticket)
+	if d.Notify != nil {
+		d.Notify.TicketChanged(ticket)
 	}
 	if d.Settings().AutoDistribution {
 		go func() {
@@ -98,11 +98,17 @@ func (d *Desk) completeClose(ctx context.Context, conv *helpdesk.Conversation) (
 	return ticket, notices, nil
 }
 
+func (d *Desk) announce(conv *helpdesk.Conversation) error {
+	route, err := d.Routes.ForGroup(conv.Group)
+	if err != nil {
+		return err
+	}
+	return d.Announcer.Announce(route, conv)
+}
+
 func (d *Desk) lease() time.Duration {
-	if d.Lease != nil {
-		if l := d.Lease(); l > 0 {
-			return l
-		}
+	if l := d.Settings().Lease; l > 0 {
+		return l
 	}
 	return 2 * time.Minute
 }
@@ -112,7 +118,7 @@ func (d *Desk) lease() time.Duration {
 // It runs from a cluster-wide job; a lease keeps it away from work still in progress.
 func (d *Desk) Repair(ctx context.Context) {
 	stale := d.Now().Add(-d.lease()).UnixMilli()
-	closing, err := d.Conversations.List(helpdesk.StateClosing)
+	closing, err := d.conversations.List(helpdesk.StateClosing)
 	if err != nil {
 		d.API.LogWarn("Could not list closing conversations", "error", err.Error())
 	}
@@ -129,7 +135,7 @@ func (d *Desk) Repair(ctx context.Context) {
 		}
 		d.API.LogInfo("Completed an interrupted close", "conversation_id", conv.ID)
 	}
-	waiting, err := d.Conversations.List(helpdesk.StateWaiting)
+	waiting, err := d.conversations.List(helpdesk.StateWaiting)
 	if err != nil {
 		d.API.LogWarn("Could not list waiting conversations", "error", err.Error())
 	}
@@ -140,8 +146,8 @@ func (d *Desk) Repair(ctx context.Context) {
 		if conv.ChannelID == "" || conv.CreatedAt > stale {
 			continue
 		}
-		if conv.QueuePostID == "" && d.Announce != nil {
-			if err := d.Announce(conv); err != nil {
+		if conv.QueuePostID == "" && d.Announcer != nil {
+			if err := d.announce(conv); err != nil {
 				d.API.LogWarn("Could not announce a conversation in the queue", "conversation_id", conv.ID, "error", err.Error())
 			}
 		}
@@ -284,7 +290,7 @@ func (d *Desk) SetStatus(userID, convID, status string) (*helpdesk.Conversation,
 	if _, err := d.Handled(userID, convID); err != nil {
 		return nil, err
 	}
-	conv, err := d.Conversations.SetStatus(convID, status)
+	conv, err := d.conversations.SetStatus(convID, status)
 	if err == nil {
 		d.changed(conv)
 	}

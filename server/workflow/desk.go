@@ -7,10 +7,10 @@ import (
 	"context"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/mattermost/mattermost/server/public/model"
-	"github.com/mattermost/mattermost/server/public/plugin"
 	"github.com/pkg/errors"
 
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/action"
@@ -20,11 +20,15 @@ import (
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/l10n"
 )
 
-// Settings are the parts of the configuration the workflow reads.
+// Settings are the parts of the configuration the workflow reads; the plugin pushes them on
+// every configuration change (Configure).
 type Settings struct {
 	AutoDistribution bool
 	MaxPerAgent      int
 	Groups           []helpdesk.Group
+	// Lease is how long a close or a new conversation's setup may take before the repair job
+	// completes it (0 = 2 minutes).
+	Lease time.Duration
 }
 
 // Group returns a chat group by name.
@@ -37,32 +41,79 @@ func (s Settings) Group(name string) (helpdesk.Group, bool) {
 	return helpdesk.Group{}, false
 }
 
-// Desk carries out agents' actions.
-type Desk struct {
-	API           plugin.API
-	BotUserID     string
+// Routes finds a chat group's queue channel and Graph client (server/routing).
+type Routes interface {
+	ForGroup(name string) (bridge.Route, error)
+}
+
+// Notifier pushes changes to agents' browsers and tells the other nodes (server/notify).
+type Notifier interface {
+	ConversationChanged(*helpdesk.Conversation)
+	TicketChanged(*helpdesk.Ticket)
+	// ConversationClosed lets every node forget what it cached about the conversation.
+	ConversationClosed(convID string)
+}
+
+// Announcer posts a conversation's missing queue announcement (server/bridge).
+type Announcer interface {
+	Announce(route bridge.Route, conv *helpdesk.Conversation) error
+}
+
+// Stores are the records the desk owns. Only the desk reads or writes them, so every edge (slash
+// command, buttons, dialogs, HTTP API) goes through the same checks.
+type Stores struct {
 	Conversations *helpdesk.Conversations
 	People        *helpdesk.People
 	Tickets       *helpdesk.Tickets
 	Macros        *helpdesk.Macros
 	Credits       *helpdesk.Credits
 	Templates     *Templates
-	Outbound      *bridge.Outbound
-	Texts         *l10n.Translator
-	Signer        action.Signer
-	Now           func() time.Time
-	Settings      func() Settings
-	RouteForGroup func(group string) (bridge.Route, error)
+}
 
-	// ConversationChanged and TicketChanged push changes to agents' browsers.
-	ConversationChanged func(*helpdesk.Conversation)
-	TicketChanged       func(*helpdesk.Ticket)
-	// ConversationClosed lets every node forget what it cached about the conversation.
-	ConversationClosed func(convID string)
-	// Lease is how long a close or a new conversation's setup may take before the repair job
-	// completes it; Announce posts a conversation's missing queue announcement.
-	Lease    func() time.Duration
-	Announce func(conv *helpdesk.Conversation) error
+// Deps are the services the desk uses.
+type Deps struct {
+	API       API
+	BotUserID string
+	Outbound  *bridge.Outbound
+	Texts     *l10n.Translator
+	Signer    action.Signer
+	Now       func() time.Time
+	Routes    Routes
+	Notify    Notifier
+	Announcer Announcer
+}
+
+// Desk carries out agents' actions.
+type Desk struct {
+	Deps
+
+	conversations *helpdesk.Conversations
+	people        *helpdesk.People
+	tickets       *helpdesk.Tickets
+	macros        *helpdesk.Macros
+	credits       *helpdesk.Credits
+	templates     *Templates
+
+	current atomic.Pointer[Settings]
+}
+
+// NewDesk returns a desk over its stores.
+func NewDesk(deps Deps, s Stores) *Desk {
+	return &Desk{
+		Deps: deps, conversations: s.Conversations, people: s.People, tickets: s.Tickets,
+		macros: s.Macros, credits: s.Credits, templates: s.Templates,
+	}
+}
+
+// Configure adopts new settings.
+func (d *Desk) Configure(s Settings) { d.current.Store(&s) }
+
+// Settings returns the settings last configured (zero before the first Configure).
+func (d *Desk) Settings() Settings {
+	if s := d.current.Load(); s != nil {
+		return *s
+	}
+	return Settings{}
 }
 
 // ErrForbidden is returned when the user is not an agent of the conversation's chat group.
@@ -79,7 +130,7 @@ func (d *Desk) IsAgent(userID, group string) bool {
 	if d.IsAdmin(userID) {
 		return true
 	}
-	route, err := d.RouteForGroup(group)
+	route, err := d.Routes.ForGroup(group)
 	if err != nil {
 		return false
 	}
@@ -109,7 +160,7 @@ func (d *Desk) PeopleScope(userID string) helpdesk.Scope {
 
 // Person loads a person userID may see; others are "not found", so ids reveal nothing.
 func (d *Desk) Person(userID, id string) (*helpdesk.Person, error) {
-	p, err := d.People.Get(id)
+	p, err := d.people.Get(id)
 	if err != nil {
 		return nil, err
 	}
@@ -124,7 +175,7 @@ func (d *Desk) IsAnyAgent(userID string) bool { return len(d.AgentGroups(userID)
 
 // Conversation loads a conversation the user may act on.
 func (d *Desk) Conversation(userID, id string) (*helpdesk.Conversation, error) {
-	conv, err := d.Conversations.Get(id)
+	conv, err := d.conversations.Get(id)
 	if err != nil {
 		return nil, err
 	}
@@ -138,7 +189,7 @@ func (d *Desk) Conversation(userID, id string) (*helpdesk.Conversation, error) {
 // macros and HSMs, invite): its attending agent, a member of its channel, or a system admin.
 // Everyone else of the chat group is refused, so no agent takes over a colleague's customer.
 func (d *Desk) Handled(userID, id string) (*helpdesk.Conversation, error) {
-	conv, err := d.Conversations.Get(id)
+	conv, err := d.conversations.Get(id)
 	if err != nil {
 		return nil, err
 	}
@@ -171,12 +222,12 @@ func (d *Desk) Find(userID, ref string) (*helpdesk.Conversation, error) {
 		return nil, helpdesk.Refuse(helpdesk.ErrNotFound, "error.no_conversation", "Ref", ref)
 	}
 	for _, state := range []string{helpdesk.StateWaiting, helpdesk.StateActive} {
-		convs, err := d.Conversations.List(state)
+		convs, err := d.conversations.List(state)
 		if err != nil {
 			return nil, err
 		}
 		for _, c := range convs {
-			p, err := d.People.Get(c.PersonID)
+			p, err := d.people.Get(c.PersonID)
 			if err == nil && p.Phone == phone && d.IsAgent(userID, c.Group) {
 				return c, nil
 			}
@@ -187,7 +238,7 @@ func (d *Desk) Find(userID, ref string) (*helpdesk.Conversation, error) {
 
 // InChannel returns the conversation of a channel, for commands typed inside it.
 func (d *Desk) InChannel(userID, channelID string) (*helpdesk.Conversation, error) {
-	conv, err := d.Conversations.ByChannel(channelID)
+	conv, err := d.conversations.ByChannel(channelID)
 	if err != nil {
 		return nil, err
 	}
@@ -199,7 +250,7 @@ func (d *Desk) List(userID, state string) ([]*helpdesk.Conversation, error) {
 	if state != helpdesk.StateWaiting && state != helpdesk.StateActive && state != helpdesk.StateClosed {
 		return nil, errors.Wrapf(helpdesk.ErrInvalid, "unknown state %q", state)
 	}
-	convs, err := d.Conversations.List(state)
+	convs, err := d.conversations.List(state)
 	if err != nil {
 		return nil, err
 	}
@@ -218,14 +269,14 @@ func (d *Desk) List(userID, state string) ([]*helpdesk.Conversation, error) {
 }
 
 func (d *Desk) changed(c *helpdesk.Conversation) {
-	if d.ConversationChanged != nil && c != nil {
-		d.ConversationChanged(c)
+	if d.Notify != nil && c != nil {
+		d.Notify.ConversationChanged(c)
 	}
 }
 
 func (d *Desk) vars(conv *helpdesk.Conversation, agentID string) helpdesk.MacroVars {
 	v := helpdesk.MacroVars{CustomerName: conv.CustomerName, ConversationID: conv.ID}
-	if p, err := d.People.Get(conv.PersonID); err == nil {
+	if p, err := d.people.Get(conv.PersonID); err == nil {
 		v.CustomerName = p.Name
 	}
 	// The text is also posted in the channel: a name like "@all" must notify nobody there (the

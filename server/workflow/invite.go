@@ -104,10 +104,10 @@ func (d *Desk) Invite(inviterID, convID, inviteeID string) error {
 	// stops being answerable.
 	inv.PostID = created.Id
 	// Listed under the conversation: the DM names the customer, so an erasure deletes it.
-	if err := store.NewIndex(d.Conversations.KV, store.ConversationPostsIndexKey(conv.ID)).Add(created.Id); err != nil {
+	if err := store.NewIndex(d.conversations.KV, store.ConversationPostsIndexKey(conv.ID)).Add(created.Id); err != nil {
 		return errors.Wrap(err, "failed to list the invitation under its conversation")
 	}
-	if _, err := d.Conversations.KV.Set(store.InviteKey(inv.ID), inv, pluginapi.SetExpiry(2*InviteTTL)); err != nil {
+	if _, err := d.conversations.KV.Set(store.InviteKey(inv.ID), inv, pluginapi.SetExpiry(2*InviteTTL)); err != nil {
 		return errors.Wrap(err, "failed to record the invitation")
 	}
 	return nil
@@ -117,7 +117,7 @@ func (d *Desk) Invite(inviterID, convID, inviteeID string) error {
 // adds the invitee to the channel. postID is the post the button was clicked on.
 func (d *Desk) AnswerInvite(inviteeID, inviteID, postID string, accept bool) (*helpdesk.Conversation, error) {
 	var inv Invitation
-	found, err := store.GetJSON(d.Conversations.KV, store.InviteKey(inviteID), &inv)
+	found, err := store.GetJSON(d.conversations.KV, store.InviteKey(inviteID), &inv)
 	if err != nil {
 		return nil, err
 	}
@@ -132,7 +132,7 @@ func (d *Desk) AnswerInvite(inviteeID, inviteID, postID string, accept bool) (*h
 		return nil, helpdesk.Refuse(helpdesk.ErrConflict, "error.conversation_closed")
 	}
 	now := d.Now()
-	_, err = store.UpdateJSON(d.Conversations.KV, store.InviteKey(inviteID), func(rec *Invitation, exists bool) (bool, error) {
+	_, err = store.UpdateJSON(d.conversations.KV, store.InviteKey(inviteID), func(rec *Invitation, exists bool) (bool, error) {
 		switch {
 		case !exists:
 			return false, helpdesk.Refuse(helpdesk.ErrNotFound, "error.invite_unknown")

@@ -14,15 +14,19 @@ import (
 )
 
 // TemplateSource lists the WhatsApp Business Account's templates (all pages).
-type TemplateSource interface {
-	ListTemplates(ctx context.Context) ([]whatsapp.Template, error)
+type TemplateSource = whatsapp.TemplateLister
+
+// TemplateSources gives the Graph client that lists templates, or why there is none
+// (server/routing).
+type TemplateSources interface {
+	TemplateSource() (TemplateSource, error)
 }
 
 // Templates caches the HSM templates in the KV store so every node offers the same list.
 type Templates struct {
-	KV     store.KV
-	Source func() (TemplateSource, error)
-	Now    func() time.Time
+	KV      store.KV
+	Sources TemplateSources
+	Now     func() time.Time
 }
 
 type templateCache struct {
@@ -32,7 +36,7 @@ type templateCache struct {
 
 // Sync refreshes the cache from the Graph API and returns the approved templates.
 func (ts *Templates) Sync(ctx context.Context) ([]whatsapp.Template, error) {
-	src, err := ts.Source()
+	src, err := ts.Sources.TemplateSource()
 	if err != nil {
 		return nil, err
 	}
@@ -96,7 +100,7 @@ func (d *Desk) SendHSM(ctx context.Context, agentID, convID, name, language stri
 	if err != nil {
 		return err
 	}
-	t, err := d.Templates.Find(ctx, name, language)
+	t, err := d.templates.Find(ctx, name, language)
 	if err != nil {
 		return err
 	}
@@ -114,7 +118,7 @@ func (d *Desk) SendHSMList(ctx context.Context, agentID, convID, name string, va
 	if _, err := d.Handled(agentID, convID); err != nil {
 		return err
 	}
-	t, err := d.Templates.Find(ctx, name, "")
+	t, err := d.templates.Find(ctx, name, "")
 	if err != nil {
 		return err
 	}
@@ -131,7 +135,7 @@ func (d *Desk) SendMacro(ctx context.Context, agentID, convID, name string) erro
 	if err != nil {
 		return err
 	}
-	m, err := d.Macros.Get(strings.TrimSpace(name))
+	m, err := d.macros.Get(strings.TrimSpace(name))
 	if err != nil {
 		return err
 	}

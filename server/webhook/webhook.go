@@ -1,4 +1,7 @@
-package main
+// Package webhook receives WhatsApp Cloud API notifications (the data path's entrance): it checks
+// the signature, bounds the work in flight, and hands messages to bridge.Inbound and statuses to
+// bridge.Outbound in WhatsApp's order.
+package webhook
 
 import (
 	"context"
@@ -6,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"sort"
+	"sync/atomic"
 	"time"
 
 	"github.com/pkg/errors"
@@ -13,13 +17,89 @@ import (
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/bridge"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/httpapi"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/metrics"
+	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/routing"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/whatsapp"
 )
 
-// handleWebhookVerify answers Meta's subscription handshake.
-func (p *Plugin) handleWebhookVerify(w http.ResponseWriter, r *http.Request) {
+const (
+	// concurrency bounds webhook work in flight; beyond it Meta gets 503 and retries.
+	concurrency = 64
+	// requestTimeout bounds the work of one webhook request: Meta gives up after a few seconds
+	// anyway.
+	requestTimeout = 20 * time.Second
+)
+
+// API is the part of the Mattermost plugin API the webhook uses.
+type API interface {
+	LogWarn(msg string, keyValuePairs ...any)
+	LogError(msg string, keyValuePairs ...any)
+}
+
+// Routes finds the chat group of a notification's phone number (server/routing).
+type Routes interface {
+	ForNumber(phoneNumberID string) (bridge.Route, error)
+}
+
+// Inbound stores one customer message in its conversation (server/bridge).
+type Inbound interface {
+	HandleMessage(ctx context.Context, route bridge.Route, contact whatsapp.Contact, msg *whatsapp.Message) error
+}
+
+// Statuses applies a delivery status to the post it belongs to (server/bridge).
+type Statuses interface {
+	HandleStatus(st whatsapp.Status) error
+}
+
+// Metrics counts rejections and statuses and times each request (server/metrics).
+type Metrics interface {
+	Inc(name string, reason ...string)
+	ObserveWebhook(status int, took time.Duration)
+}
+
+// Settings are the parts of the configuration the webhook reads.
+type Settings struct {
+	AppSecret   string
+	VerifyToken string
+	// Problem is why the plugin cannot serve WhatsApp now (answered with 503), or nil.
+	Problem error
+}
+
+// Handler serves GET and POST /webhook.
+type Handler struct {
+	API      API
+	Routes   Routes
+	Inbound  Inbound
+	Statuses Statuses
+	Metrics  Metrics
+
+	settings atomic.Pointer[Settings]
+	slots    chan struct{}
+	webhooks drain
+}
+
+// NewHandler returns a handler that admits at most the default number of requests at once.
+func NewHandler(api API, routes Routes, in Inbound, statuses Statuses, m Metrics) *Handler {
+	return &Handler{API: api, Routes: routes, Inbound: in, Statuses: statuses, Metrics: m, slots: make(chan struct{}, concurrency)}
+}
+
+// Configure adopts new settings.
+func (h *Handler) Configure(s Settings) { h.settings.Store(&s) }
+
+func (h *Handler) current() Settings {
+	if s := h.settings.Load(); s != nil {
+		return *s
+	}
+	return Settings{}
+}
+
+// Stop lets in-flight webhooks finish, at most timeout; new ones get 503, so Meta retries them
+// on another node or later.
+func (h *Handler) Stop(timeout time.Duration) { h.webhooks.stop(timeout) }
+
+// Verify answers Meta's subscription handshake.
+func (h *Handler) Verify(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	want := p.getConfiguration().WebhookVerifyToken
+	want := h.current().VerifyToken
 	got := q.Get("hub.verify_token")
 	if q.Get("hub.mode") != "subscribe" || want == "" || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
 		httpapi.WriteError(w, http.StatusForbidden, "verification failed")
@@ -34,17 +114,24 @@ func (p *Plugin) handleWebhookVerify(w http.ResponseWriter, r *http.Request) {
 // deliver the payload again and nothing is lost. The capped body is read under a deadline and its
 // signature checked before the request may hold a processing slot: slow or unsigned senders
 // cannot take the capacity Meta's signed deliveries need.
-func (p *Plugin) handleWebhook(w http.ResponseWriter, r *http.Request) {
-	if !p.webhooks.enter() {
+func (h *Handler) Receive(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+	h.receive(sw, r)
+	h.Metrics.ObserveWebhook(sw.status, time.Since(start))
+}
+
+func (h *Handler) receive(w http.ResponseWriter, r *http.Request) {
+	if !h.webhooks.enter() {
 		httpapi.WriteError(w, http.StatusServiceUnavailable, "shutting down, retry later")
 		return
 	}
-	defer p.webhooks.leave()
+	defer h.webhooks.leave()
 
 	body, err := readBody(r, whatsapp.MaxPayloadBytes, webhookReadTimeout)
 	switch {
 	case errors.Is(err, errReadTimeout):
-		p.stats.Inc(metrics.Rejected, "slow_body")
+		h.Metrics.Inc(metrics.Rejected, "slow_body")
 		httpapi.WriteError(w, http.StatusRequestTimeout, "the body took too long to arrive")
 		return
 	case err != nil:
@@ -52,45 +139,45 @@ func (p *Plugin) handleWebhook(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if len(body) > whatsapp.MaxPayloadBytes {
-		p.stats.Inc(metrics.Rejected, "too_large")
+		h.Metrics.Inc(metrics.Rejected, "too_large")
 		httpapi.WriteError(w, http.StatusRequestEntityTooLarge, "payload too large")
 		return
 	}
-	cfg := p.getConfiguration()
+	cfg := h.current()
 	if cfg.AppSecret == "" {
-		p.API.LogError("Refused a WhatsApp webhook: the app secret is not configured")
+		h.API.LogError("Refused a WhatsApp webhook: the app secret is not configured")
 		httpapi.WriteError(w, http.StatusServiceUnavailable, "not configured")
 		return
 	}
 	if !whatsapp.ValidSignature(body, r.Header.Get(whatsapp.SignatureHeader), cfg.AppSecret) {
-		p.stats.Inc(metrics.Rejected, "signature")
-		p.API.LogWarn("Refused a WhatsApp webhook with a missing or wrong signature", "remote_addr", r.RemoteAddr)
+		h.Metrics.Inc(metrics.Rejected, "signature")
+		h.API.LogWarn("Refused a WhatsApp webhook with a missing or wrong signature", "remote_addr", r.RemoteAddr)
 		httpapi.WriteError(w, http.StatusUnauthorized, "invalid signature")
 		return
 	}
 	// Only a signed delivery gets this far: now it may take one of the processing slots.
 	select {
-	case p.webhookSlots <- struct{}{}:
-		defer func() { <-p.webhookSlots }()
+	case h.slots <- struct{}{}:
+		defer func() { <-h.slots }()
 	default:
-		p.stats.Inc(metrics.Rejected, "overloaded")
+		h.Metrics.Inc(metrics.Rejected, "overloaded")
 		httpapi.WriteError(w, http.StatusServiceUnavailable, "busy, retry later")
 		return
 	}
-	if problem := p.configProblem(); problem != nil {
+	if problem := cfg.Problem; problem != nil {
 		httpapi.WriteError(w, http.StatusServiceUnavailable, problem.Error())
 		return
 	}
 	payload, err := whatsapp.ParsePayload(body)
 	if err != nil {
-		p.stats.Inc(metrics.Rejected, "malformed")
+		h.Metrics.Inc(metrics.Rejected, "malformed")
 		httpapi.WriteError(w, http.StatusBadRequest, err.Error())
 		return
 	}
 
-	ctx, cancel := webhookContext(r)
+	ctx, cancel := context.WithTimeout(r.Context(), requestTimeout)
 	defer cancel()
-	failed := p.handlePayload(ctx, payload)
+	failed := h.handlePayload(ctx, payload)
 	switch {
 	case failed == nil:
 		httpapi.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
@@ -139,7 +226,7 @@ type inboundItem struct {
 // handlePayload processes every message and status of every entry and change. Messages go in
 // WhatsApp's own order across the whole batch; a failed one does not hold back the others, and
 // the first failure is returned so Meta redelivers (messages already done are skipped then).
-func (p *Plugin) handlePayload(ctx context.Context, payload *whatsapp.Payload) error {
+func (h *Handler) handlePayload(ctx context.Context, payload *whatsapp.Payload) error {
 	var items []inboundItem
 	var statuses []whatsapp.Status
 	var first error
@@ -150,11 +237,11 @@ func (p *Plugin) handlePayload(ctx context.Context, payload *whatsapp.Payload) e
 				continue
 			}
 			v := &change.Value
-			route, err := p.routeFor(v.Metadata.PhoneNumberID)
-			if errors.Is(err, errUnknownNumber) {
+			route, err := h.Routes.ForNumber(v.Metadata.PhoneNumberID)
+			if errors.Is(err, routing.ErrUnknownNumber) {
 				// A number we do not serve: log and acknowledge, or Meta would retry for a week.
-				p.stats.Inc(metrics.Rejected, "unknown_number")
-				p.API.LogWarn("Ignored a WhatsApp notification for a number no chat group serves", "phone_number_id", v.Metadata.PhoneNumberID)
+				h.Metrics.Inc(metrics.Rejected, "unknown_number")
+				h.API.LogWarn("Ignored a WhatsApp notification for a number no chat group serves", "phone_number_id", v.Metadata.PhoneNumberID)
 				continue
 			}
 			if err != nil {
@@ -168,11 +255,11 @@ func (p *Plugin) handlePayload(ctx context.Context, payload *whatsapp.Payload) e
 			}
 			statuses = append(statuses, v.Statuses...)
 			for _, problem := range v.Problems {
-				p.stats.Inc(metrics.Rejected, "undecodable_item")
-				p.API.LogWarn("Left out an undecodable item of a WhatsApp notification", "problem", problem)
+				h.Metrics.Inc(metrics.Rejected, "undecodable_item")
+				h.API.LogWarn("Left out an undecodable item of a WhatsApp notification", "problem", problem)
 			}
 			for _, e := range v.Errors {
-				p.API.LogError("WhatsApp reported an error", "code", e.Code, "title", e.Title, "details", e.ErrorData.Details)
+				h.API.LogError("WhatsApp reported an error", "code", e.Code, "title", e.Title, "details", e.ErrorData.Details)
 			}
 		}
 	}
@@ -186,17 +273,17 @@ func (p *Plugin) handlePayload(ctx context.Context, payload *whatsapp.Payload) e
 	}
 	sort.SliceStable(items, func(i, j int) bool { return at(i).Before(at(j)) })
 	for _, it := range items {
-		if err := p.inbound.HandleMessage(ctx, it.route, it.contact, it.msg); err != nil {
-			p.API.LogError("Could not process a WhatsApp message", "wamid", it.msg.ID, "error", err.Error())
+		if err := h.Inbound.HandleMessage(ctx, it.route, it.contact, it.msg); err != nil {
+			h.API.LogError("Could not process a WhatsApp message", "wamid", it.msg.ID, "error", err.Error())
 			if first == nil {
 				first = err
 			}
 		}
 	}
 	for _, st := range statuses {
-		p.stats.Inc(metrics.Statuses, st.Status)
-		if err := p.outbound.HandleStatus(st); err != nil {
-			p.API.LogError("Could not apply a WhatsApp status", "wamid", st.ID, "status", st.Status, "error", err.Error())
+		h.Metrics.Inc(metrics.Statuses, st.Status)
+		if err := h.Statuses.HandleStatus(st); err != nil {
+			h.API.LogError("Could not apply a WhatsApp status", "wamid", st.ID, "status", st.Status, "error", err.Error())
 			if first == nil {
 				first = err
 			}
@@ -216,4 +303,15 @@ func contactFor(contacts []whatsapp.Contact, from string) whatsapp.Contact {
 		return contacts[0]
 	}
 	return whatsapp.Contact{WaID: from}
+}
+
+// statusWriter remembers the status a request was answered with, for the latency histogram.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.status = code
+	w.ResponseWriter.WriteHeader(code)
 }
