@@ -49,6 +49,8 @@ type configuration struct {
 	RepairIntervalMillis int
 	// RetentionIntervalMillis is how often the retention job looks (hidden, for tests).
 	RetentionIntervalMillis int
+	// ClockOffsetSeconds moves the plugin's clock (hidden, for tests that step through hours).
+	ClockOffsetSeconds int
 
 	// chatGroups is ChatGroups parsed once when the configuration is loaded, so routing a
 	// webhook does not decode JSON for every message.

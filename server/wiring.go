@@ -20,7 +20,7 @@ import (
 
 // wire builds the services once per activation; configure then pushes the settings to them.
 func (p *Plugin) wire(botID string, signingKey []byte, phones store.Phones) {
-	now := time.Now
+	now := p.now
 	signer := action.Signer{Key: signingKey}
 	people := &helpdesk.People{KV: p.kv, Phones: phones, Now: now}
 	tickets := &helpdesk.Tickets{KV: p.kv, Now: now}
@@ -93,6 +93,12 @@ func (p *Plugin) configure() {
 	if err != nil && problem == nil {
 		p.API.LogError("WhatsApp Helpdesk could not set up a chat group's channels", "error", err.Error())
 	}
+}
+
+// now is the plugin's clock: the wall clock moved by the hidden ClockOffsetSeconds setting, so
+// binary-level tests can step through hours and days without waiting.
+func (p *Plugin) now() time.Time {
+	return time.Now().Add(time.Duration(p.getConfiguration().ClockOffsetSeconds) * time.Second)
 }
 
 // claimLease outlasts the slowest message processing: a media download may take
