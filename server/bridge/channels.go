@@ -11,6 +11,7 @@ import (
 
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/format"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/helpdesk"
+	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/wapost"
 )
 
 // AttendPath is the post-action URL of the queue announcement's Attend button.
@@ -115,10 +116,10 @@ func (in *Inbound) announce(route Route, conv *helpdesk.Conversation, person *he
 			},
 		}},
 	}
-	post := &model.Post{UserId: in.BotUserID, ChannelId: route.QueueChannelID, Type: QueuePostType}
-	post.AddProp(PropOrigin, OriginWhatsApp)
-	post.AddProp(PropConversation, conv.ID)
-	post.AddProp(PropCustomer, person.Name)
+	post := &model.Post{UserId: in.BotUserID, ChannelId: route.QueueChannelID, Type: wapost.QueuePostType}
+	post.AddProp(wapost.PropOrigin, wapost.OriginWhatsApp)
+	post.AddProp(wapost.PropConversation, conv.ID)
+	post.AddProp(wapost.PropCustomer, person.Name)
 	post.AddProp("wa_phone", person.Phone)
 	post.AddProp("wa_state", conv.State)
 	model.ParseMessageAttachment(post, []*model.MessageAttachment{attachment})

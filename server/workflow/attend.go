@@ -11,6 +11,7 @@ import (
 
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/bridge"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/helpdesk"
+	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/wapost"
 )
 
 // Attend makes agentID the owner of a waiting conversation: exactly one of concurrent attempts
@@ -39,7 +40,7 @@ func (d *Desk) Attend(ctx context.Context, agentID, convID string) (*helpdesk.Co
 	var notices []error
 	if group, ok := d.Settings().Group(conv.Group); ok && group.StartMessage != "" {
 		text := d.vars(conv, agentID).Render(group.StartMessage)
-		if err := d.Outbound.SendNotice(ctx, conv, text, bridge.Delivery{Kind: bridge.KindStart, AgentID: agentID}); err != nil {
+		if err := d.Outbound.SendNotice(ctx, conv, text, bridge.Delivery{Kind: wapost.KindStart, AgentID: agentID}); err != nil {
 			notices = append(notices, errors.Wrap(err, "start-of-service message not sent"))
 		}
 	}
@@ -120,12 +121,12 @@ func (d *Desk) NewConversation(conv *helpdesk.Conversation) {
 			d.API.LogWarn("Could not send an automatic message", "kind", kind, "conversation_id", conv.ID, "error", err.Error())
 		}
 	}
-	send(group.QueueEntryMessage, bridge.KindQueue)
+	send(group.QueueEntryMessage, wapost.KindQueue)
 	online, err := d.onlineAgents(conv.Group)
 	if err != nil {
 		d.API.LogWarn("Could not read agents' status", "error", err.Error())
 	} else if len(online) == 0 {
-		send(group.AgentsOfflineMessage, bridge.KindOffline)
+		send(group.AgentsOfflineMessage, wapost.KindOffline)
 	}
 	if d.Settings().AutoDistribution {
 		d.Distribute(ctx)
