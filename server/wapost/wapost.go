@@ -35,6 +35,9 @@ const (
 	PropWAMIDs       = "wa_wamids"
 	PropKind         = "wa_kind"
 	PropFailure      = "wa_error"
+	// PropPhone and PropState show a queue announcement's customer phone and conversation state.
+	PropPhone = "wa_phone"
+	PropState = "wa_state"
 	// PropResendFor marks the bot reply that offers to resend a post.
 	PropResendFor = "wa_resend_for"
 )

@@ -34,7 +34,7 @@ func (d *Desk) Attend(ctx context.Context, agentID, convID string) (*helpdesk.Co
 	if _, appErr := d.API.AddChannelMember(conv.ChannelID, agentID); appErr != nil && appErr.StatusCode != http.StatusBadRequest {
 		d.API.LogError("Could not add the agent to the conversation channel", "conversation_id", conv.ID, "error", appErr.Error())
 	}
-	d.updateQueuePost(conv)
+	d.Announcer.UpdateAnnouncement(conv)
 	d.changed(conv)
 
 	var notices []error
@@ -62,41 +62,6 @@ func (d *Desk) AttendNext(ctx context.Context, agentID string) (*helpdesk.Conver
 		return conv, notices, err
 	}
 	return nil, nil, helpdesk.Refuse(helpdesk.ErrNotFound, "error.none_waiting")
-}
-
-// updateQueuePost rewrites the queue announcement to show the conversation's state; the Attend
-// button goes away once someone attends.
-func (d *Desk) updateQueuePost(conv *helpdesk.Conversation) {
-	if conv.QueuePostID == "" {
-		return
-	}
-	post, appErr := d.API.GetPost(conv.QueuePostID)
-	if appErr != nil {
-		return
-	}
-	l := d.Texts.ForServer()
-	updated := post.Clone()
-	updated.AddProp("wa_state", conv.State)
-	attachments := updated.Attachments()
-	if len(attachments) > 0 {
-		a := attachments[0]
-		a.Actions = nil
-		state := d.Texts.T(l, "queue.state."+conv.State, nil)
-		if conv.AgentID != "" {
-			if u, appErr := d.API.GetUser(conv.AgentID); appErr == nil {
-				state = d.Texts.T(l, "queue.attended_by", map[string]any{"Agent": "@" + u.Username})
-			}
-		}
-		if conv.State == helpdesk.StateClosed {
-			state = d.Texts.T(l, "queue.state.closed", nil)
-		}
-		a.Fields = append(a.Fields, &model.MessageAttachmentField{Title: d.Texts.T(l, "queue.state", nil), Value: state, Short: true})
-		a.Color = "#8A8A8A"
-		model.ParseMessageAttachment(updated, []*model.MessageAttachment{a})
-	}
-	if _, appErr := d.API.UpdatePost(updated); appErr != nil {
-		d.API.LogWarn("Could not update the queue announcement", "post_id", post.Id, "error", appErr.Error())
-	}
 }
 
 // NewConversation runs when a customer starts a conversation: the queue-entry message, the

@@ -71,7 +71,7 @@ func (d *Desk) completeClose(ctx context.Context, conv *helpdesk.Conversation) (
 	if conv, err = d.conversations.SetTicket(conv.ID, ticket.ID); err != nil {
 		return nil, notices, err
 	}
-	d.updateQueuePost(conv)
+	d.Announcer.UpdateAnnouncement(conv)
 	closing := &model.Post{UserId: d.BotUserID, ChannelId: conv.ChannelID,
 		Message: d.Texts.T(d.Texts.ForServer(), "close.done", map[string]any{"Agent": d.username(userID), "Ticket": ticket.ID})}
 	closing.AddProp(wapost.PropOrigin, wapost.OriginWhatsApp)

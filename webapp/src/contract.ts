@@ -45,4 +45,8 @@ export const PROPS = {
     /** WhatsApp's time of a customer's message (ms); the agent a bot post speaks for. */
     timestamp: 'wa_timestamp',
     agentId: 'wa_agent_id',
+
+    /** Queue announcement: the customer's phone and the conversation's state. */
+    phone: 'wa_phone',
+    state: 'wa_state',
 } as const;
