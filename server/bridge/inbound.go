@@ -556,7 +556,7 @@ func (in *Inbound) postForWAMID(wamid string) string {
 
 // react mirrors a customer's reaction onto the post it refers to, as the bot's reaction. It
 // reports false when the post or emoji is unknown, so the caller posts the reaction as text.
-func (in *Inbound) react(msg *whatsapp.Message, person *helpdesk.Person) (bool, error) {
+func (in *Inbound) react(msg *whatsapp.Message, _ *helpdesk.Person) (bool, error) {
 	postID := in.postForWAMID(msg.Reaction.MessageID)
 	if postID == "" {
 		return false, nil
