@@ -49,6 +49,9 @@ type configuration struct {
 	RepairIntervalMillis int
 	// RetentionIntervalMillis is how often the retention job looks (hidden, for tests).
 	RetentionIntervalMillis int
+	// JobIntervalMillis shortens the media-retry, distribution and template-sync jobs (hidden,
+	// for tests).
+	JobIntervalMillis int
 	// ClockOffsetSeconds moves the plugin's clock (hidden, for tests that step through hours).
 	ClockOffsetSeconds int
 

@@ -121,9 +121,9 @@ func (p *Plugin) OnActivate() (err error) {
 		every time.Duration
 		run   func()
 	}{
-		{"media-retry", mediaRetryInterval, p.retryMedia},
-		{"distribute", distributeInterval, p.distribute},
-		{"templates-sync", templateSyncInterval, p.syncTemplates},
+		{"media-retry", p.jobInterval(mediaRetryInterval), p.retryMedia},
+		{"distribute", p.jobInterval(distributeInterval), p.distribute},
+		{"templates-sync", p.jobInterval(templateSyncInterval), p.syncTemplates},
 		{"repair", p.repairInterval(), p.repair},
 		{"retention", p.retentionInterval(), p.enforceRetention},
 	} {
@@ -197,6 +197,15 @@ func (p *Plugin) retryMedia() {
 	if _, err := p.inbound.RetryMedia(ctx); err != nil {
 		p.API.LogWarn("WhatsApp media retry round failed", "error", err.Error())
 	}
+}
+
+// jobInterval is def, or the hidden JobIntervalMillis setting when a test sets it, so no test
+// waits out the media-retry, distribution or template-sync rounds.
+func (p *Plugin) jobInterval(def time.Duration) time.Duration {
+	if ms := p.getConfiguration().JobIntervalMillis; ms > 0 {
+		return time.Duration(ms) * time.Millisecond
+	}
+	return def
 }
 
 // repairInterval is how often the repair job runs; a hidden setting shortens it for tests.
