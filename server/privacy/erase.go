@@ -351,6 +351,9 @@ func (s *Service) eraseConversation(convID string, keepTicket bool) (Counts, err
 	if err := store.DeleteIfHolds(s.KV, store.OpenConversationKey(conv.Group, conv.PersonID), conv.ID); err != nil {
 		return n, err
 	}
+	if err := s.Conversations.ReleaseLoad(conv); err != nil {
+		return n, err
+	}
 	for _, state := range []string{helpdesk.StateWaiting, helpdesk.StateActive, helpdesk.StateClosing, helpdesk.StateClosed} {
 		if err := store.NewIndex(s.KV, store.ConversationIndexKey(state)).Remove(conv.ID); err != nil {
 			return n, err

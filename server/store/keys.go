@@ -162,3 +162,7 @@ func PersonPostsIndexKey(personID string) string { return prefix + "idx/personpo
 // ErasuresIndexKey lists the people whose erasure is under way, so one interrupted midway is
 // finished by the retention job.
 func ErasuresIndexKey() string { return prefix + "idx/erasures" }
+
+// AgentLoadKey holds the ids of the active conversations an agent attends, so distribution
+// weighs agents' load without reading every conversation.
+func AgentLoadKey(agentID string) string { return prefix + "agentload/" + agentID }

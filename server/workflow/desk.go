@@ -7,6 +7,7 @@ import (
 	"context"
 	"sort"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -95,6 +96,12 @@ type Desk struct {
 	templates     *Templates
 
 	current atomic.Pointer[Settings]
+
+	// distMu guards one distribution run per node: distAgain asks the running one to go round
+	// once more (Distribute).
+	distMu      sync.Mutex
+	distRunning bool
+	distAgain   bool
 }
 
 // NewDesk returns a desk over its stores.
