@@ -26,9 +26,11 @@ func (e *env) conversationState(convID string) map[string]any {
 	for _, state := range []string{"waiting", "active", "closed"} {
 		code, body := e.api(0, e.admin.Id, http.MethodGet, "/conversations?state="+state, nil)
 		require.Equal(e.t, http.StatusOK, code, string(body))
-		var list []map[string]any
+		var list struct {
+			Items []map[string]any `json:"items"`
+		}
 		require.NoError(e.t, json.Unmarshal(body, &list))
-		for _, c := range list {
+		for _, c := range list.Items {
 			if c["id"] == convID {
 				c["state"] = state
 				return c

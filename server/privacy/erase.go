@@ -132,6 +132,9 @@ func (s *Service) erasePerson(actorID, personID string) (Counts, error) {
 		if err := store.NewIndex(s.KV, store.PeopleIndexKey()).Remove(personID); err != nil {
 			return total, err
 		}
+		if err := s.People.Unindex(personID); err != nil {
+			return total, err
+		}
 		total.Records++
 	}
 	job.add(total)

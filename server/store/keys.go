@@ -166,3 +166,10 @@ func ErasuresIndexKey() string { return prefix + "idx/erasures" }
 // AgentLoadKey holds the ids of the active conversations an agent attends, so distribution
 // weighs agents' load without reading every conversation.
 func AgentLoadKey(agentID string) string { return prefix + "agentload/" + agentID }
+
+// PeopleSearchKey holds the search cards of the people one search term (a name token's first
+// two letters, or four consecutive phone digits) leads to; PeopleSearchEntryKey holds a person's
+// terms, so a change or an erasure reaches exactly their buckets.
+func PeopleSearchKey(term string) string { return prefix + "psearch/t/" + shortID(term) }
+
+func PeopleSearchEntryKey(personID string) string { return prefix + "psearch/e/" + personID }
