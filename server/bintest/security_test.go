@@ -266,7 +266,7 @@ func TestPeopleAreScopedToTheirChatGroups(t *testing.T) {
 		assert.Contains(t, string(out), `"error"`)
 	}
 	_, out = search(e.admin.Id, "xx")
-	assert.Equal(t, "[]\n", out, "no refused person was stored")
+	assert.Equal(t, "{\"items\":[],\"total\":0}\n", out, "no refused person was stored")
 	code, raw := e.api(0, e.alice.Id, http.MethodPost, "/people", map[string]string{"name": "Ana Lima", "email": "ana@example.com"})
 	require.Equal(t, http.StatusCreated, code, string(raw))
 	_, out = search(e.bob.Id, "Ana Lima")
