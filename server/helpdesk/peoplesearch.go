@@ -252,8 +252,9 @@ func queryMatcher(q string) (func(PersonCard) bool, string) {
 	return func(c PersonCard) bool {
 		cw := append(words(c.Name), words(c.Email)...)
 		for _, w := range qwords {
-			if !slices.ContainsFunc(cw, func(x string) bool { return strings.HasPrefix(x, w) }) &&
-				!(isDigits(w) && len(w) >= 4 && strings.Contains(c.Phone, w)) {
+			starts := slices.ContainsFunc(cw, func(x string) bool { return strings.HasPrefix(x, w) })
+			inPhone := isDigits(w) && len(w) >= 4 && strings.Contains(c.Phone, w)
+			if !starts && !inPhone {
 				return false
 			}
 		}
