@@ -1,3 +1,5 @@
+// Command server is the WhatsApp Helpdesk plugin process; this package only wires the services
+// of the packages below it and delegates Mattermost's hooks to them.
 package main
 
 import (

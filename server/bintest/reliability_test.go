@@ -24,6 +24,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/internal/fakegraph"
+	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/wapost"
 )
 
 // postOfWAMID finds the post of an inbound wamid in any channel.
@@ -337,7 +338,7 @@ func TestPoisonInputsArePostedOrRefusedOnTheirOwn(t *testing.T) {
 	var conv map[string]any
 	require.NoError(t, json.Unmarshal(e.store.KVValue(pluginID, "v1/conv/"+convID), &conv))
 	assert.LessOrEqual(t, int64(conv["last_inbound_at"].(float64)), time.Now().UnixMilli())
-	assert.Less(t, fmt.Sprint(p.GetProp("wa_timestamp")), fmt.Sprint(time.Now().Add(time.Minute).UnixMilli()))
+	assert.Less(t, fmt.Sprint(p.GetProp(wapost.PropTimestamp)), fmt.Sprint(time.Now().Add(time.Minute).UnixMilli()))
 }
 
 // 6. A message right after a close on another node starts a new conversation, although the
@@ -530,7 +531,8 @@ func TestEveryFixtureBecomesAVisiblePost(t *testing.T) {
 			default:
 				p := e.postOfWAMID(m.ID)
 				require.NotNil(t, p, "%s: %s must be a visible post", name, m.ID)
-				assert.NotEmpty(t, strings.TrimSpace(strings.TrimPrefix(p.Message, "**Maria Souza:**")), name)
+				assert.NotEmpty(t, strings.TrimSpace(p.Message), name)
+				assert.NotContains(t, p.Message, "Maria Souza:", "the name travels in props, not in the text")
 			}
 		}
 	}

@@ -10,13 +10,14 @@ import (
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/format"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/helpdesk"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/store"
+	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/wapost"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/whatsapp"
 )
 
 // conversationOfPost returns the conversation when post is an agent's message in a conversation
 // channel, or nil for everything the plugin must leave alone.
 func (o *Outbound) conversationOfPost(post *model.Post) *helpdesk.Conversation {
-	if post.UserId == o.BotUserID || post.GetProp(PropOrigin) != nil || post.IsSystemMessage() || post.Type != "" {
+	if post.UserId == o.BotUserID || post.GetProp(wapost.PropOrigin) != nil || post.IsSystemMessage() || post.Type != "" {
 		return nil
 	}
 	conv, err := o.Conversations.ByChannel(post.ChannelId)
@@ -74,7 +75,7 @@ func (o *Outbound) sendAgentPost(ctx context.Context, conv *helpdesk.Conversatio
 }
 
 func agentDelivery(post *model.Post) Delivery {
-	return Delivery{Kind: KindAgent, AgentID: post.UserId, FreeForm: true}
+	return Delivery{Kind: wapost.KindAgent, AgentID: post.UserId, FreeForm: true}
 }
 
 // buildAgentMessages converts an agent's post into WhatsApp messages, uploading its files.
@@ -159,7 +160,7 @@ func (o *Outbound) quotedWAMID(post *model.Post) string {
 	if appErr != nil {
 		return ""
 	}
-	wamid, _ := root.GetProp(PropWAMID).(string)
+	wamid, _ := root.GetProp(wapost.PropWAMID).(string)
 	return wamid
 }
 

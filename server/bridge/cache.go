@@ -25,8 +25,8 @@ type cachedCustomer struct {
 	at          time.Time
 }
 
-func newCustomerCache(max int, ttl time.Duration) *customerCache {
-	return &customerCache{entries: map[string]cachedCustomer{}, max: max, ttl: ttl}
+func newCustomerCache(size int, ttl time.Duration) *customerCache {
+	return &customerCache{entries: map[string]cachedCustomer{}, max: size, ttl: ttl}
 }
 
 func cacheKey(group, waID, bsuid string) string {

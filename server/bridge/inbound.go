@@ -21,21 +21,8 @@ import (
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/l10n"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/metrics"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/store"
+	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/wapost"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/whatsapp"
-)
-
-// Post props the plugin writes; MessageHasBeenPosted ignores posts that carry PropOrigin.
-const (
-	PropOrigin       = "wa_origin"
-	PropWAMID        = "wa_wamid"
-	PropCustomer     = "wa_customer"
-	PropCustomerID   = "wa_customer_id"
-	PropConversation = "wa_conversation_id"
-	PropType         = "wa_type"
-	PropDirection    = "wa_direction"
-	OriginWhatsApp   = "whatsapp"
-	InboundPostType  = "custom_whatsapp_inbound"
-	QueuePostType    = "custom_whatsapp_queue"
 )
 
 // errPosted marks a failure after the message's post was created.
@@ -191,9 +178,6 @@ func (in *Inbound) customerFor(route Route, contact whatsapp.Contact, waID strin
 	return person, conv, isNew, nil
 }
 
-// CustomerPrefix starts an inbound post with the customer's name, made inert.
-func CustomerPrefix(name string) string { return "**" + format.Inert(name) + ":** " }
-
 // HandleMessage processes one inbound message exactly once. A nil error means the message is
 // durably in Mattermost (or was a duplicate); an error means Meta must deliver it again.
 func (in *Inbound) HandleMessage(ctx context.Context, route Route, contact whatsapp.Contact, msg *whatsapp.Message) error {
@@ -284,7 +268,7 @@ func (in *Inbound) process(ctx context.Context, route Route, contact whatsapp.Co
 		// The previous holder crashed after claiming: its post may exist, so find it first.
 		if existing := in.findPosted(conv.ChannelID, msg.ID, rec.RecoveringSince); existing != nil {
 			rec.PostID = existing.Id
-			if existing.GetProp(PropMediaPending) != nil {
+			if existing.GetProp(wapost.PropMediaPending) != nil {
 				return in.Messages.Partial(msg.ID, rec)
 			}
 			return in.Messages.Complete(msg.ID, rec)
@@ -303,11 +287,11 @@ func (in *Inbound) process(ctx context.Context, route Route, contact whatsapp.Co
 	post := &model.Post{
 		UserId:    in.BotUserID,
 		ChannelId: conv.ChannelID,
-		Type:      InboundPostType,
-		Message:   CustomerPrefix(person.Name) + in.renderInbound(l, person.Name, msg),
+		Type:      wapost.InboundPostType,
+		Message:   in.renderInbound(l, person.Name, msg),
 	}
 	if msg.Type == "reaction" && msg.Reaction != nil {
-		post.Message = CustomerPrefix(person.Name) + in.Texts.T(l, "inbound.reaction", map[string]any{"Emoji": format.Inert(msg.Reaction.Emoji)})
+		post.Message = in.Texts.T(l, "inbound.reaction", map[string]any{"Emoji": format.Inert(msg.Reaction.Emoji)})
 	}
 	in.inboundProps(post, conv, person, msg, sentAt)
 
@@ -317,13 +301,13 @@ func (in *Inbound) process(ctx context.Context, route Route, contact whatsapp.Co
 			return err
 		}
 		// The original is not in this conversation: the new text is posted with a quote of it.
-		post.Message = "**" + person.Name + ":** ✏️ _" + in.Texts.T(l, "inbound.edited_earlier", nil) + "_\n" + in.renderEdited(l, person.Name, msg.Edit)
+		post.Message = "✏️ _" + in.Texts.T(l, "inbound.edited_earlier", nil) + "_\n" + in.renderEdited(l, person.Name, msg.Edit)
 		in.addReply(l, post, conv, msg.Edit.OriginalMessageID)
 	case msg.Type == "revoke" && msg.Revoke != nil:
 		if done, err := in.applyRevoke(l, conv, person, msg, rec); err != nil || done {
 			return err
 		}
-		post.Message = "**" + person.Name + ":** 🗑️ _" + in.Texts.T(l, "inbound.deleted_earlier", nil) + "_"
+		post.Message = "🗑️ _" + in.Texts.T(l, "inbound.deleted_earlier", nil) + "_"
 		in.addReply(l, post, conv, msg.Revoke.OriginalMessageID)
 	case msg.Context != nil && msg.Context.ID != "":
 		in.addReply(l, post, conv, msg.Context.ID)
@@ -347,14 +331,14 @@ func (in *Inbound) process(ctx context.Context, route Route, contact whatsapp.Co
 				"wamid", msg.ID, "media_id", media.ID, "error", err.Error())
 			in.count(metrics.MediaRetry, "permanent")
 			post.Message += "\n❌ " + in.Texts.T(l, "inbound.media.failed", map[string]any{"Reason": mediaReason(err)})
-			post.AddProp(PropMediaFailed, mediaReason(err))
+			post.AddProp(wapost.PropMediaFailed, mediaReason(err))
 		default:
 			in.API.LogWarn("Could not fetch WhatsApp media; a placeholder is posted and the download retried",
 				"wamid", msg.ID, "media_id", media.ID, "error", err.Error())
 			mediaMissing = true
 			in.count(metrics.MediaRetry)
 			post.Message += "\n⏳ " + in.Texts.T(l, "inbound.media.pending", nil) + " (" + mediaReason(err) + ")"
-			post.AddProp(PropMediaPending, media.ID)
+			post.AddProp(wapost.PropMediaPending, media.ID)
 		}
 	}
 	if len(files) > 0 {
@@ -388,12 +372,6 @@ func (in *Inbound) process(ctx context.Context, route Route, contact whatsapp.Co
 	}
 	return nil
 }
-
-// Props of inbound posts about their media.
-const (
-	PropMediaPending = "wa_media_pending"
-	PropMediaFailed  = "wa_media_failed"
-)
 
 // maxSenderID bounds a wa_id: phone numbers have at most 15 digits; a little slack is left.
 const maxSenderID = 20
@@ -440,8 +418,8 @@ func (in *Inbound) refuseSender(route Route, msg *whatsapp.Message, rec helpdesk
 	if route.QueueChannelID != "" {
 		note := &model.Post{UserId: in.BotUserID, ChannelId: route.QueueChannelID,
 			Message: "⚠️ " + in.Texts.T(in.Texts.ForServer(), "inbound.invalid_sender", map[string]any{"WAMID": truncate(msg.ID, 100)})}
-		note.AddProp(PropOrigin, OriginWhatsApp)
-		note.AddProp(PropKind, "refused_message")
+		note.AddProp(wapost.PropOrigin, wapost.OriginWhatsApp)
+		note.AddProp(wapost.PropKind, wapost.KindRefusedMessage)
 		if _, appErr := in.API.CreatePost(note); appErr != nil && !permanentRefusal(appErr) {
 			return errors.Wrap(appErr, "failed to report a refused message")
 		}
@@ -462,8 +440,8 @@ func (in *Inbound) createPost(route Route, post *model.Post) (*model.Post, error
 	}
 	first := appErr
 	l := in.Texts.ForServer()
-	customer, _ := post.GetProp(PropCustomer).(string)
-	notice := "**" + customer + ":** ⚠️ " + in.Texts.T(l, "inbound.post_refused", map[string]any{"Customer": customer, "Reason": appErr.Id})
+	customer, _ := post.GetProp(wapost.PropCustomer).(string)
+	notice := "⚠️ " + in.Texts.T(l, "inbound.post_refused", map[string]any{"Customer": customer, "Reason": appErr.Id})
 	var attempts []*model.Post
 	if post.RootId != "" {
 		p := post.Clone()
@@ -482,7 +460,7 @@ func (in *Inbound) createPost(route Route, post *model.Post) (*model.Post, error
 	if route.QueueChannelID != "" && route.QueueChannelID != post.ChannelId {
 		inQueue := short.Clone()
 		inQueue.ChannelId = route.QueueChannelID
-		inQueue.DelProp(PropConversation) // not the conversation's own post: queue lookups skip it
+		inQueue.DelProp(wapost.PropConversation) // not the conversation's own post: queue lookups skip it
 		attempts = append(attempts, inQueue)
 	}
 	for _, p := range attempts {
@@ -490,7 +468,7 @@ func (in *Inbound) createPost(route Route, post *model.Post) (*model.Post, error
 		if appErr == nil {
 			in.count(metrics.Rejected, "post_refused")
 			in.API.LogWarn("Mattermost refused an inbound post; a simpler one was made",
-				"wamid", post.GetProp(PropWAMID), "channel_id", p.ChannelId, "error", first.Error())
+				"wamid", post.GetProp(wapost.PropWAMID), "channel_id", p.ChannelId, "error", first.Error())
 			return created, nil
 		}
 		if !permanentRefusal(appErr) {
@@ -557,7 +535,7 @@ func (in *Inbound) findPosted(channelID, wamid string, since int64) *model.Post 
 		return nil
 	}
 	for _, p := range list.Posts {
-		if p.GetProp(PropWAMID) == wamid && p.GetProp("wa_media_for") == nil && p.DeleteAt == 0 {
+		if p.GetProp(wapost.PropWAMID) == wamid && p.GetProp("wa_media_for") == nil && p.DeleteAt == 0 {
 			return p
 		}
 	}
@@ -578,7 +556,7 @@ func (in *Inbound) postForWAMID(wamid string) string {
 
 // react mirrors a customer's reaction onto the post it refers to, as the bot's reaction. It
 // reports false when the post or emoji is unknown, so the caller posts the reaction as text.
-func (in *Inbound) react(msg *whatsapp.Message, person *helpdesk.Person) (bool, error) {
+func (in *Inbound) react(msg *whatsapp.Message, _ *helpdesk.Person) (bool, error) {
 	postID := in.postForWAMID(msg.Reaction.MessageID)
 	if postID == "" {
 		return false, nil
@@ -630,7 +608,7 @@ func (in *Inbound) customerPostIn(wamid, channelID string) *model.Post {
 	if p == nil || p.ChannelId != channelID {
 		return nil
 	}
-	if dir, _ := p.GetProp(PropDirection).(string); dir != "inbound" {
+	if dir, _ := p.GetProp(wapost.PropDirection).(string); dir != "inbound" {
 		return nil
 	}
 	return p
@@ -644,13 +622,12 @@ func (in *Inbound) applyEdit(l *l10n.Localizer, conv *helpdesk.Conversation, per
 	if orig == nil {
 		return false, nil
 	}
-	prefix := "**" + person.Name + ":** "
 	before := orig.Message
 	if by, _ := orig.GetProp("wa_edited_by").(string); by == msg.ID {
 		before, _ = orig.GetProp("wa_before").(string) // a redelivery of an edit applied before
 	}
 	updated := orig.Clone()
-	updated.Message = prefix + in.renderEdited(l, person.Name, msg.Edit) + "\n_✏️ " + in.Texts.T(l, "inbound.edited", nil) + "_"
+	updated.Message = in.renderEdited(l, person.Name, msg.Edit) + "\n_✏️ " + in.Texts.T(l, "inbound.edited", nil) + "_"
 	updated.AddProp("wa_edited_by", msg.ID)
 	updated.AddProp("wa_before", truncate(before, 4000))
 	if _, appErr := in.API.UpdatePost(updated); appErr != nil {
@@ -659,9 +636,9 @@ func (in *Inbound) applyEdit(l *l10n.Localizer, conv *helpdesk.Conversation, per
 		}
 		return false, nil
 	}
-	earlier := strings.TrimPrefix(before, prefix)
-	reply := &model.Post{UserId: in.BotUserID, ChannelId: conv.ChannelID, RootId: cmp.Or(orig.RootId, orig.Id), Type: InboundPostType,
-		Message: prefix + "✏️ _" + in.Texts.T(l, "inbound.edit_before", nil) + "_\n> " + strings.ReplaceAll(truncate(earlier, 4000), "\n", "\n> ")}
+	earlier := before
+	reply := &model.Post{UserId: in.BotUserID, ChannelId: conv.ChannelID, RootId: cmp.Or(orig.RootId, orig.Id), Type: wapost.InboundPostType,
+		Message: "✏️ _" + in.Texts.T(l, "inbound.edit_before", nil) + "_\n> " + strings.ReplaceAll(truncate(earlier, 4000), "\n", "\n> ")}
 	sentAt := whatsapp.ParseTimestamp(msg.Timestamp)
 	if now := in.now(); sentAt.IsZero() || sentAt.After(now) {
 		sentAt = now
@@ -699,16 +676,5 @@ func (in *Inbound) applyRevoke(l *l10n.Localizer, conv *helpdesk.Conversation, p
 // inboundProps marks a post as the customer's, for the transcript and the echo guard.
 // sentAt is WhatsApp's time of the message, never in the future.
 func (in *Inbound) inboundProps(p *model.Post, conv *helpdesk.Conversation, person *helpdesk.Person, msg *whatsapp.Message, sentAt time.Time) {
-	// Defence in depth for customer text: no link previews or remote images, no highlights.
-	p.AddProp(model.PostPropsUnsafeLinks, "true")
-	p.AddProp(model.PostPropsMentionHighlightDisabled, true)
-	p.AddProp(model.PostPropsGroupHighlightDisabled, true)
-	p.AddProp(PropOrigin, OriginWhatsApp)
-	p.AddProp(PropDirection, "inbound")
-	p.AddProp(PropWAMID, msg.ID)
-	p.AddProp(PropType, msg.Type)
-	p.AddProp(PropCustomer, person.Name)
-	p.AddProp(PropCustomerID, person.ID)
-	p.AddProp(PropConversation, conv.ID)
-	p.AddProp("wa_timestamp", sentAt.UnixMilli())
+	wapost.MarkInbound(p, wapost.Customer{Name: person.Name, PersonID: person.ID, ConversationID: conv.ID}, msg.ID, msg.Type, sentAt)
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/bridge"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/helpdesk"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/internal/inproc"
+	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/wapost"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/whatsapp"
 )
 
@@ -26,10 +27,10 @@ func TestInboundMessageIsPostedOnceInItsConversationChannel(t *testing.T) {
 	posts := e.Store.Posts(conv.ChannelID)
 	var inbound []string
 	for _, p := range posts {
-		if p.GetProp(bridge.PropDirection) == "inbound" {
+		if p.GetProp(wapost.PropDirection) == "inbound" {
 			inbound = append(inbound, p.Message)
-			assert.Equal(t, msg.ID, p.GetProp(bridge.PropWAMID))
-			assert.Equal(t, conv.ID, p.GetProp(bridge.PropConversation))
+			assert.Equal(t, msg.ID, p.GetProp(wapost.PropWAMID))
+			assert.Equal(t, conv.ID, p.GetProp(wapost.PropConversation))
 		}
 	}
 	assert.Len(t, inbound, 1, "one post however often WhatsApp delivers it")
@@ -37,7 +38,7 @@ func TestInboundMessageIsPostedOnceInItsConversationChannel(t *testing.T) {
 
 	var announced int
 	for _, p := range e.Store.Posts(e.Route.QueueChannelID) {
-		if p.Type == bridge.QueuePostType && p.GetProp(bridge.PropConversation) == conv.ID {
+		if p.Type == wapost.QueuePostType && p.GetProp(wapost.PropConversation) == conv.ID {
 			announced++
 		}
 	}
@@ -50,7 +51,7 @@ func TestCustomerMarkupIsInertInThePost(t *testing.T) {
 	e.Receive(t, "5511987654321", "@all", "@here look ![x](http://evil)")
 	conv := e.Open(t)
 	for _, p := range e.Store.Posts(conv.ChannelID) {
-		if p.GetProp(bridge.PropDirection) == "inbound" {
+		if p.GetProp(wapost.PropDirection) == "inbound" {
 			assert.NotContains(t, p.Message, "@here ")
 			assert.NotContains(t, p.Message, "![x](http://evil)")
 		}
@@ -61,7 +62,7 @@ func TestDeliveryStatusesOnlyMoveForward(t *testing.T) {
 	e := inproc.New(t, helpdesk.Group{})
 	e.Receive(t, "5511987654321", "Maria", "oi")
 	conv := e.Open(t)
-	require.NoError(t, e.Outbound.SendNotice(context.Background(), conv, "Olá!", bridge.Delivery{Kind: bridge.KindMacro}))
+	require.NoError(t, e.Outbound.SendNotice(context.Background(), conv, "Olá!", bridge.Delivery{Kind: wapost.KindMacro}))
 	require.Equal(t, 1, e.Graph.Count())
 
 	status := func(s string) {
@@ -70,8 +71,8 @@ func TestDeliveryStatusesOnlyMoveForward(t *testing.T) {
 	}
 	sent := func() string {
 		for _, p := range e.Store.Posts(conv.ChannelID) {
-			if p.GetProp(bridge.PropKind) == bridge.KindMacro {
-				s, _ := p.GetProp(bridge.PropStatus).(string)
+			if p.GetProp(wapost.PropKind) == wapost.KindMacro {
+				s, _ := p.GetProp(wapost.PropStatus).(string)
 				return s
 			}
 		}
@@ -89,7 +90,7 @@ func TestOutsideTheWindowNothingIsSent(t *testing.T) {
 	e.Receive(t, "5511987654321", "Maria", "oi")
 	conv := e.Open(t)
 	conv.LastInboundAt = time.Now().Add(-25 * time.Hour).UnixMilli()
-	err := e.Outbound.SendNotice(context.Background(), conv, "tarde demais", bridge.Delivery{Kind: bridge.KindMacro})
+	err := e.Outbound.SendNotice(context.Background(), conv, "tarde demais", bridge.Delivery{Kind: wapost.KindMacro})
 	assert.ErrorIs(t, err, bridge.ErrWindowClosed)
 	assert.Zero(t, e.Graph.Count())
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/helpdesk"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/metrics"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/store"
+	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/wapost"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/whatsapp"
 )
 
@@ -234,11 +235,11 @@ func (in *Inbound) resumeMedia(ctx context.Context, route Route, contact whatsap
 		}
 		return in.Messages.Partial(msg.ID, rec)
 	}
-	post := &model.Post{UserId: in.BotUserID, ChannelId: placeholder.ChannelId, Type: InboundPostType, FileIds: model.StringArray{fileID}}
+	post := &model.Post{UserId: in.BotUserID, ChannelId: placeholder.ChannelId, Type: wapost.InboundPostType, FileIds: model.StringArray{fileID}}
 	for k, v := range placeholder.GetProps() {
 		post.AddProp(k, v)
 	}
-	post.DelProp(PropMediaPending)
+	post.DelProp(wapost.PropMediaPending)
 	post.Message = base
 	post.RootId = placeholder.Id
 	if placeholder.RootId != "" {
@@ -260,10 +261,10 @@ func (in *Inbound) updatePlaceholder(placeholder *model.Post, text, failed strin
 	updated := placeholder.Clone()
 	updated.Message = text
 	if failed != "" || !strings.Contains(text, "\n⏳") {
-		updated.DelProp(PropMediaPending)
+		updated.DelProp(wapost.PropMediaPending)
 	}
 	if failed != "" {
-		updated.AddProp(PropMediaFailed, failed)
+		updated.AddProp(wapost.PropMediaFailed, failed)
 	}
 	if _, appErr := in.API.UpdatePost(updated); appErr != nil {
 		in.API.LogWarn("Could not update the media placeholder", "post_id", placeholder.Id, "error", appErr.Error())

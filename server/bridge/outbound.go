@@ -16,23 +16,13 @@ import (
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/l10n"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/metrics"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/store"
+	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/wapost"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/whatsapp"
 )
 
 // Props of outbound posts.
 const (
-	PropStatus   = "wa_status"
-	PropWAMIDs   = "wa_wamids"
-	PropKind     = "wa_kind"
-	PropFailure  = "wa_error"
 	BizPostTag   = "mm:post:"
-	KindAgent    = "agent"
-	KindStart    = "start"
-	KindEnd      = "end"
-	KindMacro    = "macro"
-	KindHSM      = "hsm"
-	KindQueue    = "queue_entry"
-	KindOffline  = "agents_offline"
 	StatusSent   = "sent"
 	StatusFailed = "failed"
 )
@@ -98,7 +88,7 @@ func recipient(p *helpdesk.Person) string {
 
 // check refuses what must not be sent at all.
 func (o *Outbound) check(conv *helpdesk.Conversation, d Delivery) error {
-	if conv.State == helpdesk.StateClosed && d.Kind != KindEnd {
+	if conv.State == helpdesk.StateClosed && d.Kind != wapost.KindEnd {
 		return ErrClosed
 	}
 	if d.FreeForm && !conv.WindowOpen(o.Now()) {
@@ -176,7 +166,7 @@ func (o *Outbound) SendNotice(ctx context.Context, conv *helpdesk.Conversation, 
 // SendTemplate sends an HSM and shows it in the conversation channel. Templates are allowed
 // outside the 24-hour window.
 func (o *Outbound) SendTemplate(ctx context.Context, conv *helpdesk.Conversation, build func(to string) (whatsapp.OutMessage, error), preview string, d Delivery) error {
-	d.Kind, d.FreeForm = KindHSM, false
+	d.Kind, d.FreeForm = wapost.KindHSM, false
 	if err := o.check(conv, d); err != nil {
 		return err
 	}
@@ -194,12 +184,12 @@ func (o *Outbound) SendTemplate(ctx context.Context, conv *helpdesk.Conversation
 
 // deliverPost creates a plugin post, sends its messages and records the result on it.
 func (o *Outbound) deliverPost(ctx context.Context, route Route, conv *helpdesk.Conversation, post *model.Post, msgs []whatsapp.OutMessage, d Delivery) error {
-	post.AddProp(PropOrigin, OriginWhatsApp)
-	post.AddProp(PropDirection, "outbound")
-	post.AddProp(PropKind, d.Kind)
-	post.AddProp(PropConversation, conv.ID)
+	post.AddProp(wapost.PropOrigin, wapost.OriginWhatsApp)
+	post.AddProp(wapost.PropDirection, "outbound")
+	post.AddProp(wapost.PropKind, d.Kind)
+	post.AddProp(wapost.PropConversation, conv.ID)
 	if d.AgentID != "" {
-		post.AddProp("wa_agent_id", d.AgentID)
+		post.AddProp(wapost.PropAgentID, d.AgentID)
 	}
 	// With no credits left nothing is posted or sent.
 	balance, err := o.Credits.Balance()
@@ -240,8 +230,8 @@ func (o *Outbound) replyFailure(post *model.Post, text string) {
 		root = post.RootId
 	}
 	reply := &model.Post{UserId: o.BotUserID, ChannelId: post.ChannelId, RootId: root, Message: "⚠️ " + text}
-	reply.AddProp(PropOrigin, OriginWhatsApp)
-	reply.AddProp(PropKind, "delivery_failure")
+	reply.AddProp(wapost.PropOrigin, wapost.OriginWhatsApp)
+	reply.AddProp(wapost.PropKind, wapost.KindDeliveryFailure)
 	if _, appErr := o.API.CreatePost(reply); appErr != nil {
 		o.API.LogError("Could not report a delivery failure", "post_id", post.Id, "error", appErr.Error())
 	}
@@ -271,10 +261,10 @@ func (o *Outbound) MarkRead(ctx context.Context, conv *helpdesk.Conversation) {
 		if p == nil {
 			continue
 		}
-		if dir, _ := p.GetProp(PropDirection).(string); dir != "inbound" {
+		if dir, _ := p.GetProp(wapost.PropDirection).(string); dir != "inbound" {
 			continue
 		}
-		wamid, _ := p.GetProp(PropWAMID).(string)
+		wamid, _ := p.GetProp(wapost.PropWAMID).(string)
 		if wamid == "" {
 			continue
 		}

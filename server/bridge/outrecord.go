@@ -10,6 +10,7 @@ import (
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/failure"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/helpdesk"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/store"
+	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/wapost"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/whatsapp"
 )
 
@@ -25,8 +26,6 @@ const (
 
 	// ResendPath is the post-action URL of the Resend button.
 	ResendPath = "/plugins/whatsapp-helpdesk/actions/resend"
-	// PropResendFor marks the bot reply that offers to resend a post.
-	PropResendFor = "wa_resend_for"
 
 	recSending = "sending"
 	recDone    = "done"
@@ -221,9 +220,9 @@ func (o *Outbound) offerResend(post *model.Post, text string) {
 	}
 	l := o.Texts.ForServer()
 	reply := &model.Post{UserId: o.BotUserID, ChannelId: post.ChannelId, RootId: root, Message: "⚠️ " + text}
-	reply.AddProp(PropOrigin, OriginWhatsApp)
-	reply.AddProp(PropKind, "delivery_failure")
-	reply.AddProp(PropResendFor, post.Id)
+	reply.AddProp(wapost.PropOrigin, wapost.OriginWhatsApp)
+	reply.AddProp(wapost.PropKind, wapost.KindDeliveryFailure)
+	reply.AddProp(wapost.PropResendFor, post.Id)
 	model.ParseMessageAttachment(reply, []*model.MessageAttachment{{
 		Color: "#D24B4E",
 		Actions: []*model.PostAction{{
@@ -271,7 +270,7 @@ func (o *Outbound) Resend(ctx context.Context, userID, postID string) error {
 	if _, appErr := o.API.GetChannelMember(post.ChannelId, userID); appErr != nil {
 		return errors.Wrap(helpdesk.ErrForbidden, "only members of the conversation can resend its messages")
 	}
-	if status, _ := post.GetProp(PropStatus).(string); status != StatusUnknown && status != StatusNotSent {
+	if status, _ := post.GetProp(wapost.PropStatus).(string); status != StatusUnknown && status != StatusNotSent {
 		return ErrResendDone
 	}
 	conv, err := o.Conversations.ByChannel(post.ChannelId)
@@ -279,7 +278,7 @@ func (o *Outbound) Resend(ctx context.Context, userID, postID string) error {
 		return err
 	}
 	seed := sendRecord{PostID: post.Id, ChannelID: post.ChannelId, ConversationID: conv.ID,
-		Delivery: Delivery{Kind: KindAgent, AgentID: post.UserId, FreeForm: true}}
+		Delivery: Delivery{Kind: wapost.KindAgent, AgentID: post.UserId, FreeForm: true}}
 	rec, err := o.claimSend(seed, false)
 	if err != nil {
 		return err
@@ -296,7 +295,7 @@ func (o *Outbound) Resend(ctx context.Context, userID, postID string) error {
 		}
 	}
 	err = o.runSend(ctx, route, conv, post, rec)
-	if err == nil && rec.Delivery.Kind == KindAgent {
+	if err == nil && rec.Delivery.Kind == wapost.KindAgent {
 		o.MarkRead(ctx, conv)
 	}
 	return err

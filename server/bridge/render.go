@@ -13,6 +13,7 @@ import (
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/format"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/helpdesk"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/l10n"
+	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/wapost"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/whatsapp"
 )
 
@@ -199,13 +200,12 @@ func (in *Inbound) quote(l *l10n.Localizer, p *model.Post) string {
 	if p == nil {
 		return "> ↩️ _" + in.Texts.T(l, "inbound.quote_unknown", nil) + "_"
 	}
-	author, _ := p.GetProp(PropCustomer).(string)
-	text := p.Message
-	if dir, _ := p.GetProp(PropDirection).(string); dir == "inbound" && author != "" {
-		text = strings.TrimPrefix(text, "**"+author+":** ")
+	author, text, at := "", p.Message, p.CreateAt
+	if c, ok := wapost.ParseInbound(p); ok && c.Author != "" {
+		author, at = c.Author, c.At
 	} else {
 		author = in.Texts.T(l, "inbound.quote_business", nil)
-		agent, _ := p.GetProp("wa_agent_id").(string)
+		agent, _ := p.GetProp(wapost.PropAgentID).(string)
 		if p.UserId != in.BotUserID {
 			agent = p.UserId
 		}
@@ -214,13 +214,6 @@ func (in *Inbound) quote(l *l10n.Localizer, p *model.Post) string {
 				author = strings.TrimSpace(cmp.Or(strings.TrimSpace(u.FirstName+" "+u.LastName), u.Username))
 			}
 		}
-	}
-	at := p.CreateAt
-	switch ts := p.GetProp("wa_timestamp").(type) {
-	case float64:
-		at = int64(ts)
-	case int64:
-		at = ts
 	}
 	var kept []string
 	for _, line := range strings.Split(text, "\n") {

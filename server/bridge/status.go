@@ -11,6 +11,7 @@ import (
 	"github.com/pkg/errors"
 
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/store"
+	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/wapost"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/whatsapp"
 )
 
@@ -128,7 +129,7 @@ func (o *Outbound) refreshPostDelivery(postID string, wamids []string, failure e
 		if appErr != nil {
 			return nil, errors.Wrap(appErr, "failed to load a post to record its delivery")
 		}
-		all := stringList(post.GetProp(PropWAMIDs))
+		all := stringList(post.GetProp(wapost.PropWAMIDs))
 		for _, w := range wamids {
 			if !slices.Contains(all, w) {
 				all = append(all, w)
@@ -144,8 +145,8 @@ func (o *Outbound) refreshPostDelivery(postID string, wamids []string, failure e
 			for i, w := range all {
 				list[i] = w
 			}
-			updated.AddProp(PropWAMIDs, list)
-			updated.AddProp(PropWAMID, all[0])
+			updated.AddProp(wapost.PropWAMIDs, list)
+			updated.AddProp(wapost.PropWAMID, all[0])
 			updated.AddProp("wa_statuses", statuses)
 		}
 		summary, reason := summarize(statuses)
@@ -157,9 +158,9 @@ func (o *Outbound) refreshPostDelivery(postID string, wamids []string, failure e
 		} else if len(all) == 0 {
 			summary = "not_sent"
 		}
-		updated.AddProp(PropStatus, summary)
+		updated.AddProp(wapost.PropStatus, summary)
 		if reason != "" {
-			updated.AddProp(PropFailure, reason)
+			updated.AddProp(wapost.PropFailure, reason)
 		}
 		if _, appErr := o.API.UpdatePost(updated); appErr != nil {
 			return nil, errors.Wrap(appErr, "failed to record a post's delivery")

@@ -50,7 +50,7 @@ func Unicode(name string) string {
 		if err != nil {
 			return ""
 		}
-		b.WriteRune(rune(r))
+		b.WriteRune(rune(r)) //nolint:gosec // ParseUint above caps r at 32 bits
 	}
 	return b.String()
 }

@@ -30,15 +30,15 @@ type MessageRecord struct {
 	RecoveringSince int64 `json:"-"`
 }
 
-// Claim outcomes.
+// ClaimResult is the outcome of a claim.
 type ClaimResult int
 
 const (
-	// ClaimWon: this caller processes the message (PostID is set when resuming a partial one).
+	// ClaimWon means this caller processes the message (PostID is set when resuming a partial one).
 	ClaimWon ClaimResult = iota
-	// ClaimDone: the message was already processed; a duplicate delivery.
+	// ClaimDone means the message was already processed; a duplicate delivery.
 	ClaimDone
-	// ClaimBusy: another delivery is processing it right now.
+	// ClaimBusy means another delivery is processing it right now.
 	ClaimBusy
 )
 
@@ -112,7 +112,7 @@ func (m *Messages) Partial(wamid string, rec MessageRecord) error {
 
 // Release gives a claim back after a failure so Meta's redelivery can process it.
 func (m *Messages) Release(wamid string) error {
-	return store.Update(m.KV, store.MessageKey(wamid), func(old []byte) (any, error) {
+	return store.Update(m.KV, store.MessageKey(wamid), func(_ []byte) (any, error) {
 		return nil, nil
 	})
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/failure"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/format"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/l10n"
+	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/wapost"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/workflow"
 )
 
@@ -115,7 +116,7 @@ func (h *Handlers) Resend(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		target = ctxString(req.Context, "post_id")
 	}
-	if err != nil || post.GetProp(bridge.PropResendFor) != target ||
+	if err != nil || post.GetProp(wapost.PropResendFor) != target ||
 		!h.Signer.Valid(ctxString(req.Context, "sig"), "resend", target, post.ChannelId) {
 		w.WriteHeader(http.StatusForbidden)
 		h.ephemeral(w, h.Texts.T(h.Texts.ForUser(userID), "action.forged", nil))

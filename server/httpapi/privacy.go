@@ -38,7 +38,7 @@ func (p *privacyAPI) export(w http.ResponseWriter, r *http.Request, userID strin
 	w.Header().Set("Content-Disposition", `attachment; filename="lgpd-export-`+id+`.json"`)
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(raw)
+	_, _ = w.Write(raw) //nolint:gosec // a JSON document served as an attachment, not HTML
 }
 
 // erase removes a person and everything about them, answering what was removed.

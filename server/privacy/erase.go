@@ -7,9 +7,9 @@ import (
 	"github.com/mattermost/mattermost/server/public/model"
 	"github.com/pkg/errors"
 
-	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/bridge"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/helpdesk"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/store"
+	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/wapost"
 )
 
 // Erasure reasons recorded in the audit.
@@ -456,7 +456,7 @@ func (s *Service) redactAnnouncement(postID string) error {
 	redacted := p.Clone()
 	redacted.Message = s.Texts.T(s.Texts.ForServer(), "privacy.erased_announcement", nil)
 	redacted.SetProps(model.StringInterface{
-		bridge.PropOrigin: bridge.OriginWhatsApp,
+		wapost.PropOrigin: wapost.OriginWhatsApp,
 		propErased:        true,
 	})
 	if _, appErr := s.API.UpdatePost(redacted); appErr != nil {

@@ -7,10 +7,10 @@ import (
 	"github.com/mattermost/mattermost/server/public/model"
 	"github.com/pkg/errors"
 
-	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/bridge"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/format"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/helpdesk"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/store"
+	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/wapost"
 )
 
 // Export is everything the helpdesk stores about a person, as handed to them on request.
@@ -114,19 +114,18 @@ func (s *Service) messages(conv *helpdesk.Conversation) ([]Message, error) {
 			continue
 		}
 		m := Message{PostID: p.Id, At: p.CreateAt, Text: p.Message, Direction: "outbound"}
-		switch dir, _ := p.GetProp(bridge.PropDirection).(string); {
-		case dir == "inbound":
-			m.Direction = "inbound"
-			m.Author, _ = p.GetProp(bridge.PropCustomer).(string)
-			m.Text = format.Unescape(strings.TrimPrefix(p.Message, bridge.CustomerPrefix(m.Author)))
+		switch dir, _ := p.GetProp(wapost.PropDirection).(string); {
+		case dir == wapost.Inbound:
+			c, _ := wapost.ParseInbound(p)
+			m.Direction, m.Author, m.Text = "inbound", c.Author, format.Unescape(c.Text)
 		case p.UserId == s.BotUserID:
 			m.Author = "WhatsApp Helpdesk"
-			if agent, _ := p.GetProp("wa_agent_id").(string); agent != "" {
+			if agent, _ := p.GetProp(wapost.PropAgentID).(string); agent != "" {
 				m.Author = s.userName(names, agent)
 			}
 		default:
 			m.Author = s.userName(names, p.UserId)
-			if p.GetProp(bridge.PropStatus) == nil && p.GetProp(bridge.PropWAMIDs) == nil {
+			if p.GetProp(wapost.PropStatus) == nil && p.GetProp(wapost.PropWAMIDs) == nil {
 				m.Direction = "note"
 			}
 		}
@@ -135,8 +134,8 @@ func (s *Service) messages(conv *helpdesk.Conversation) ([]Message, error) {
 				m.Files = append(m.Files, info.Name)
 			}
 		}
-		m.Status, _ = p.GetProp(bridge.PropStatus).(string)
-		m.Error, _ = p.GetProp(bridge.PropFailure).(string)
+		m.Status, _ = p.GetProp(wapost.PropStatus).(string)
+		m.Error, _ = p.GetProp(wapost.PropFailure).(string)
 		if m.Direction != "inbound" {
 			m.WAMIDs = s.postWAMIDs(p)
 			for _, w := range m.WAMIDs {
@@ -180,10 +179,10 @@ func (s *Service) postWAMIDs(p *model.Post) []string {
 			out = append(out, w)
 		}
 	}
-	if w, ok := p.GetProp(bridge.PropWAMID).(string); ok {
+	if w, ok := p.GetProp(wapost.PropWAMID).(string); ok {
 		add(w)
 	}
-	switch ws := p.GetProp(bridge.PropWAMIDs).(type) {
+	switch ws := p.GetProp(wapost.PropWAMIDs).(type) {
 	case []any:
 		for _, w := range ws {
 			if w, ok := w.(string); ok {

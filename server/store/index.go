@@ -29,6 +29,7 @@ const indexChunkSize = 100
 // others from completing it.
 const pendingLease = time.Minute
 
+// NewIndex returns the chunked index stored under key.
 func NewIndex(kv KV, key string) *Index { return &Index{kv: kv, key: key} }
 
 // indexHead stays a few bytes whatever the history: the next slot, how many ids are listed, and

@@ -112,12 +112,13 @@ func TicketOfConversationKey(conversationID string) string {
 	return prefix + "convticket/" + conversationID
 }
 
-// IndexHeadKey, IndexChunkKey and IndexEntryKey hold a chunked index (store.Index): its head,
-// its chunks of ids, and each id's slot.
+// IndexHeadKey holds a chunked index's head (store.Index).
 func IndexHeadKey(index string) string { return index + "/h" }
 
+// IndexChunkKey holds one chunk of a chunked index's ids.
 func IndexChunkKey(index string, n int64) string { return index + "/c/" + strconv.FormatInt(n, 10) }
 
+// IndexEntryKey holds one id's slot in a chunked index.
 func IndexEntryKey(index, id string) string { return index + "/e/" + shortID(id) }
 
 // PersonConversationsIndexKey lists every conversation of a person (export, erase, merge).

@@ -106,10 +106,11 @@ func (h *Handler) Verify(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	_, _ = io.WriteString(w, q.Get("hub.challenge"))
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	_, _ = io.WriteString(w, q.Get("hub.challenge")) //nolint:gosec // Meta's handshake echoes the challenge, as plain text
 }
 
-// handleWebhook receives Meta's notifications. It answers 200 only once every message in the body
+// Receive receives Meta's notifications. It answers 200 only once every message in the body
 // is durably in Mattermost (or known as a duplicate), so a failure or overload (5xx) makes Meta
 // deliver the payload again and nothing is lost. The capped body is read under a deadline and its
 // signature checked before the request may hold a processing slot: slow or unsigned senders

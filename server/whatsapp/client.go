@@ -1,3 +1,5 @@
+// Package whatsapp is the WhatsApp Cloud API client: sends, media, templates, webhook payloads
+// and their signature, Graph errors and pacing.
 package whatsapp
 
 import (
@@ -308,7 +310,7 @@ func (c *Client) backoff(attempt int, err error) time.Duration {
 	if half <= 0 {
 		return d
 	}
-	return half + rand.N(half+1)
+	return half + rand.N(half+1) //nolint:gosec // backoff jitter, not a secret
 }
 
 // readCapped reads at most limit bytes and reports errBodyTooLarge beyond.

@@ -112,13 +112,25 @@ type OutCurrency struct {
 	Amount1000    int64  // amount × 1000
 }
 
-// Template parameter constructors.
-func ParamText(s string) OutParam            { return OutParam{Type: "text", Text: s} }
+// ParamText and the constructors below build template parameters.
+func ParamText(s string) OutParam { return OutParam{Type: "text", Text: s} }
+
+// ParamNamedText is a template parameter.
 func ParamNamedText(name, s string) OutParam { return OutParam{Type: "text", Name: name, Text: s} }
-func ParamImage(mediaID string) OutParam     { return OutParam{Type: "image", MediaID: mediaID} }
-func ParamVideo(mediaID string) OutParam     { return OutParam{Type: "video", MediaID: mediaID} }
-func ParamPayload(payload string) OutParam   { return OutParam{Type: "payload", Payload: payload} }
-func ParamCouponCode(code string) OutParam   { return OutParam{Type: "coupon_code", CouponCode: code} }
+
+// ParamImage is a template parameter.
+func ParamImage(mediaID string) OutParam { return OutParam{Type: "image", MediaID: mediaID} }
+
+// ParamVideo is a template parameter.
+func ParamVideo(mediaID string) OutParam { return OutParam{Type: "video", MediaID: mediaID} }
+
+// ParamPayload is a template parameter.
+func ParamPayload(payload string) OutParam { return OutParam{Type: "payload", Payload: payload} }
+
+// ParamCouponCode is a template parameter.
+func ParamCouponCode(code string) OutParam { return OutParam{Type: "coupon_code", CouponCode: code} }
+
+// ParamDocument is a template parameter.
 func ParamDocument(mediaID, filename string) OutParam {
 	return OutParam{Type: "document", MediaID: mediaID, Filename: filename}
 }

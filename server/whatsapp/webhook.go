@@ -18,16 +18,19 @@ type Payload struct {
 	Entry  []Entry `json:"entry"`
 }
 
+// Entry is one WhatsApp Business Account's part of a webhook.
 type Entry struct {
 	ID      string   `json:"id"`
 	Changes []Change `json:"changes"`
 }
 
+// Change is one field's change in an entry (the plugin subscribes to messages).
 type Change struct {
 	Field string `json:"field"`
 	Value Value  `json:"value"`
 }
 
+// Value is one change of a webhook: the business number, contacts, messages and statuses.
 type Value struct {
 	MessagingProduct string    `json:"messaging_product"`
 	Metadata         Metadata  `json:"metadata"`
@@ -39,11 +42,13 @@ type Value struct {
 	Problems []string `json:"-"`
 }
 
+// Metadata names the business phone number a change is for.
 type Metadata struct {
 	DisplayPhoneNumber string `json:"display_phone_number"`
 	PhoneNumberID      string `json:"phone_number_id"`
 }
 
+// Contact is the sender of a message: WhatsApp id and profile.
 type Contact struct {
 	Profile struct {
 		Name string `json:"name"`
@@ -53,6 +58,7 @@ type Contact struct {
 	UserID string `json:"user_id,omitempty"`
 }
 
+// Message is one inbound message of any type.
 type Message struct {
 	From        string           `json:"from"`
 	ID          string           `json:"id"`
@@ -93,6 +99,7 @@ type Revoke struct {
 	OriginalMessageID string `json:"original_message_id"`
 }
 
+// MessageContext is what a message replies to or was forwarded from.
 type MessageContext struct {
 	From      string `json:"from,omitempty"`
 	ID        string `json:"id,omitempty"`
@@ -101,6 +108,7 @@ type MessageContext struct {
 	FrequentlyForwarded bool `json:"frequently_forwarded,omitempty"`
 }
 
+// Text is a text message's body.
 type Text struct {
 	Body string `json:"body"`
 }
@@ -117,6 +125,7 @@ type Media struct {
 	Animated bool   `json:"animated,omitempty"`
 }
 
+// Location is a shared location.
 type Location struct {
 	Latitude  float64 `json:"latitude"`
 	Longitude float64 `json:"longitude"`
@@ -125,6 +134,7 @@ type Location struct {
 	URL       string  `json:"url,omitempty"`
 }
 
+// SharedContact is a contact card the customer shared.
 type SharedContact struct {
 	Name struct {
 		FormattedName string `json:"formatted_name"`
@@ -142,6 +152,7 @@ type SharedContact struct {
 	} `json:"org,omitempty"`
 }
 
+// Interactive is the customer's answer to a button or list message.
 type Interactive struct {
 	Type        string `json:"type"`
 	ButtonReply *struct {
@@ -160,16 +171,19 @@ type Interactive struct {
 	} `json:"nfm_reply,omitempty"`
 }
 
+// Button is the customer's press of a template's quick-reply button.
 type Button struct {
 	Payload string `json:"payload"`
 	Text    string `json:"text"`
 }
 
+// Reaction is an emoji reaction to a message (empty emoji removes it).
 type Reaction struct {
 	MessageID string `json:"message_id"`
 	Emoji     string `json:"emoji,omitempty"`
 }
 
+// Order is a cart the customer sent from a catalog.
 type Order struct {
 	CatalogID    string `json:"catalog_id"`
 	Text         string `json:"text,omitempty"`
@@ -181,6 +195,7 @@ type Order struct {
 	} `json:"product_items"`
 }
 
+// System is a notice from WhatsApp, such as a changed number.
 type System struct {
 	Body    string `json:"body"`
 	Type    string `json:"type,omitempty"`

@@ -11,6 +11,7 @@ import (
 
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/bridge"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/helpdesk"
+	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/wapost"
 )
 
 // Attend makes agentID the owner of a waiting conversation: exactly one of concurrent attempts
@@ -33,13 +34,13 @@ func (d *Desk) Attend(ctx context.Context, agentID, convID string) (*helpdesk.Co
 	if _, appErr := d.API.AddChannelMember(conv.ChannelID, agentID); appErr != nil && appErr.StatusCode != http.StatusBadRequest {
 		d.API.LogError("Could not add the agent to the conversation channel", "conversation_id", conv.ID, "error", appErr.Error())
 	}
-	d.updateQueuePost(conv)
+	d.Announcer.UpdateAnnouncement(conv)
 	d.changed(conv)
 
 	var notices []error
 	if group, ok := d.Settings().Group(conv.Group); ok && group.StartMessage != "" {
 		text := d.vars(conv, agentID).Render(group.StartMessage)
-		if err := d.Outbound.SendNotice(ctx, conv, text, bridge.Delivery{Kind: bridge.KindStart, AgentID: agentID}); err != nil {
+		if err := d.Outbound.SendNotice(ctx, conv, text, bridge.Delivery{Kind: wapost.KindStart, AgentID: agentID}); err != nil {
 			notices = append(notices, errors.Wrap(err, "start-of-service message not sent"))
 		}
 	}
@@ -61,41 +62,6 @@ func (d *Desk) AttendNext(ctx context.Context, agentID string) (*helpdesk.Conver
 		return conv, notices, err
 	}
 	return nil, nil, helpdesk.Refuse(helpdesk.ErrNotFound, "error.none_waiting")
-}
-
-// updateQueuePost rewrites the queue announcement to show the conversation's state; the Attend
-// button goes away once someone attends.
-func (d *Desk) updateQueuePost(conv *helpdesk.Conversation) {
-	if conv.QueuePostID == "" {
-		return
-	}
-	post, appErr := d.API.GetPost(conv.QueuePostID)
-	if appErr != nil {
-		return
-	}
-	l := d.Texts.ForServer()
-	updated := post.Clone()
-	updated.AddProp("wa_state", conv.State)
-	attachments := updated.Attachments()
-	if len(attachments) > 0 {
-		a := attachments[0]
-		a.Actions = nil
-		state := d.Texts.T(l, "queue.state."+conv.State, nil)
-		if conv.AgentID != "" {
-			if u, appErr := d.API.GetUser(conv.AgentID); appErr == nil {
-				state = d.Texts.T(l, "queue.attended_by", map[string]any{"Agent": "@" + u.Username})
-			}
-		}
-		if conv.State == helpdesk.StateClosed {
-			state = d.Texts.T(l, "queue.state.closed", nil)
-		}
-		a.Fields = append(a.Fields, &model.MessageAttachmentField{Title: d.Texts.T(l, "queue.state", nil), Value: state, Short: true})
-		a.Color = "#8A8A8A"
-		model.ParseMessageAttachment(updated, []*model.MessageAttachment{a})
-	}
-	if _, appErr := d.API.UpdatePost(updated); appErr != nil {
-		d.API.LogWarn("Could not update the queue announcement", "post_id", post.Id, "error", appErr.Error())
-	}
 }
 
 // NewConversation runs when a customer starts a conversation: the queue-entry message, the
@@ -120,12 +86,12 @@ func (d *Desk) NewConversation(conv *helpdesk.Conversation) {
 			d.API.LogWarn("Could not send an automatic message", "kind", kind, "conversation_id", conv.ID, "error", err.Error())
 		}
 	}
-	send(group.QueueEntryMessage, bridge.KindQueue)
+	send(group.QueueEntryMessage, wapost.KindQueue)
 	online, err := d.onlineAgents(conv.Group)
 	if err != nil {
 		d.API.LogWarn("Could not read agents' status", "error", err.Error())
 	} else if len(online) == 0 {
-		send(group.AgentsOfflineMessage, bridge.KindOffline)
+		send(group.AgentsOfflineMessage, wapost.KindOffline)
 	}
 	if d.Settings().AutoDistribution {
 		d.Distribute(ctx)

@@ -14,6 +14,7 @@ import (
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/bridge"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/format"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/helpdesk"
+	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/wapost"
 )
 
 // Close ends a conversation: the close is claimed first (closing), so of a double click exactly
@@ -48,7 +49,7 @@ func (d *Desk) completeClose(ctx context.Context, conv *helpdesk.Conversation) (
 		}
 		if group, ok := d.Settings().Group(conv.Group); ok && group.EndMessage != "" {
 			text := d.vars(conv, userID).Render(group.EndMessage)
-			if err := d.Outbound.SendNotice(ctx, conv, text, bridge.Delivery{Kind: bridge.KindEnd, AgentID: userID}); err != nil {
+			if err := d.Outbound.SendNotice(ctx, conv, text, bridge.Delivery{Kind: wapost.KindEnd, AgentID: userID}); err != nil {
 				notices = append(notices, errors.Wrap(err, "end-of-service message not sent"))
 			}
 		}
@@ -70,11 +71,11 @@ func (d *Desk) completeClose(ctx context.Context, conv *helpdesk.Conversation) (
 	if conv, err = d.conversations.SetTicket(conv.ID, ticket.ID); err != nil {
 		return nil, notices, err
 	}
-	d.updateQueuePost(conv)
+	d.Announcer.UpdateAnnouncement(conv)
 	closing := &model.Post{UserId: d.BotUserID, ChannelId: conv.ChannelID,
 		Message: d.Texts.T(d.Texts.ForServer(), "close.done", map[string]any{"Agent": d.username(userID), "Ticket": ticket.ID})}
-	closing.AddProp(bridge.PropOrigin, bridge.OriginWhatsApp)
-	closing.AddProp(bridge.PropKind, "closed")
+	closing.AddProp(wapost.PropOrigin, wapost.OriginWhatsApp)
+	closing.AddProp(wapost.PropKind, wapost.KindClosed)
 	if _, appErr := d.API.CreatePost(closing); appErr != nil {
 		d.API.LogWarn("Could not post the closing note", "conversation_id", conv.ID, "error", appErr.Error())
 	}
@@ -193,26 +194,21 @@ func (d *Desk) transcript(conv *helpdesk.Conversation) ([]helpdesk.TranscriptLin
 		if p.IsSystemMessage() || p.DeleteAt != 0 {
 			continue
 		}
-		kind, _ := p.GetProp(bridge.PropKind).(string)
-		if kind == "closed" || kind == "joined" || kind == "delivery_failure" {
+		kind, _ := p.GetProp(wapost.PropKind).(string)
+		if kind == wapost.KindClosed || kind == wapost.KindJoined || kind == wapost.KindDeliveryFailure {
 			continue
 		}
 		line := helpdesk.TranscriptLine{At: p.CreateAt, Text: p.Message}
-		dir, _ := p.GetProp(bridge.PropDirection).(string)
+		dir, _ := p.GetProp(wapost.PropDirection).(string)
 		switch {
-		case dir == "inbound":
-			line.Direction = "inbound"
-			line.Author, _ = p.GetProp(bridge.PropCustomer).(string)
-			if ts, ok := p.GetProp("wa_timestamp").(float64); ok && ts > 0 {
-				line.At = int64(ts)
-			} else if ts, ok := p.GetProp("wa_timestamp").(int64); ok && ts > 0 {
-				line.At = ts
-			}
-			line.Text = format.Unescape(strings.TrimPrefix(line.Text, bridge.CustomerPrefix(line.Author)))
+		case dir == wapost.Inbound:
+			c, _ := wapost.ParseInbound(p)
+			line.Direction, line.Author, line.At = "inbound", c.Author, c.At
+			line.Text = format.Unescape(c.Text)
 		case p.UserId == d.BotUserID:
 			line.Direction = "outbound"
 			line.Author = "WhatsApp Helpdesk"
-			if agent, _ := p.GetProp("wa_agent_id").(string); agent != "" {
+			if agent, _ := p.GetProp(wapost.PropAgentID).(string); agent != "" {
 				line.Author = d.cachedName(names, agent)
 			}
 		case notePrefix != "" && strings.HasPrefix(strings.TrimSpace(p.Message), notePrefix):

@@ -55,9 +55,11 @@ type Notifier interface {
 	ConversationClosed(convID string)
 }
 
-// Announcer posts a conversation's missing queue announcement (server/bridge).
+// Announcer posts a conversation's missing queue announcement and rewrites it as the
+// conversation is attended and closed (server/bridge).
 type Announcer interface {
 	Announce(route bridge.Route, conv *helpdesk.Conversation) error
+	UpdateAnnouncement(conv *helpdesk.Conversation)
 }
 
 // Stores are the records the desk owns. Only the desk reads or writes them, so every edge (slash

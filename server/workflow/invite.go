@@ -8,10 +8,10 @@ import (
 	"github.com/mattermost/mattermost/server/public/pluginapi"
 	"github.com/pkg/errors"
 
-	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/bridge"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/format"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/helpdesk"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/store"
+	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/wapost"
 )
 
 // Post-action paths of invitations.
@@ -83,8 +83,8 @@ func (d *Desk) Invite(inviterID, convID, inviteeID string) error {
 	ctx := map[string]any{"invite_id": inv.ID, "conversation_id": conv.ID, "invitee_id": inviteeID, "sig": sig}
 	text := d.Texts.T(l, "invite.dm", map[string]any{"Inviter": d.username(inviterID), "Customer": format.Inert(conv.CustomerName)})
 	post := &model.Post{UserId: d.BotUserID, ChannelId: dm.Id}
-	post.AddProp(bridge.PropOrigin, bridge.OriginWhatsApp)
-	post.AddProp(bridge.PropConversation, conv.ID)
+	post.AddProp(wapost.PropOrigin, wapost.OriginWhatsApp)
+	post.AddProp(wapost.PropConversation, conv.ID)
 	model.ParseMessageAttachment(post, []*model.MessageAttachment{{
 		Fallback: text,
 		Text:     text,
@@ -158,8 +158,8 @@ func (d *Desk) AnswerInvite(inviteeID, inviteID, postID string, accept bool) (*h
 	}
 	joined := &model.Post{UserId: d.BotUserID, ChannelId: conv.ChannelID,
 		Message: d.Texts.T(d.Texts.ForServer(), "invite.joined", map[string]any{"Agent": d.username(inviteeID)})}
-	joined.AddProp(bridge.PropOrigin, bridge.OriginWhatsApp)
-	joined.AddProp(bridge.PropKind, "joined")
+	joined.AddProp(wapost.PropOrigin, wapost.OriginWhatsApp)
+	joined.AddProp(wapost.PropKind, wapost.KindJoined)
 	_, _ = d.API.CreatePost(joined)
 	return conv, nil
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/bridge"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/helpdesk"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/store"
+	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/wapost"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/whatsapp"
 )
 
@@ -140,5 +141,5 @@ func (d *Desk) SendMacro(ctx context.Context, agentID, convID, name string) erro
 		return err
 	}
 	text := d.vars(conv, agentID).Render(m.Text)
-	return d.Outbound.SendNotice(ctx, conv, text, bridge.Delivery{Kind: bridge.KindMacro, AgentID: agentID})
+	return d.Outbound.SendNotice(ctx, conv, text, bridge.Delivery{Kind: wapost.KindMacro, AgentID: agentID})
 }

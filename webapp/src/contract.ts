@@ -1,6 +1,6 @@
 // What the server writes and the webapp reads: websocket events, post types and post props.
-// POST_TYPES and PROPS mirror the Go constants of server/bridge; both sides are checked against
-// contract.json (tests/contract.test.ts here, server/bridge/contract_test.go there).
+// POST_TYPES and PROPS mirror the Go constants of server/wapost; both sides are checked against
+// contract.json (tests/contract.test.ts here, server/wapost/contract_test.go there).
 import {PLUGIN_ID} from './manifest';
 
 /** Websocket events the server publishes (Mattermost prefixes them with custom_<plugin id>_). */
@@ -41,4 +41,12 @@ export const PROPS = {
     wamids: 'wa_wamids',
     kind: 'wa_kind',
     resendFor: 'wa_resend_for',
+
+    /** WhatsApp's time of a customer's message (ms); the agent a bot post speaks for. */
+    timestamp: 'wa_timestamp',
+    agentId: 'wa_agent_id',
+
+    /** Queue announcement: the customer's phone and the conversation's state. */
+    phone: 'wa_phone',
+    state: 'wa_state',
 } as const;

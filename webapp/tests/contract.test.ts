@@ -1,6 +1,6 @@
 // @vitest-environment node
 // The post contract: the webapp's constants say what the server writes (src/contract.json, which
-// server/bridge/contract_test.go checks against the Go constants), and nothing else reads props.
+// server/wapost/contract_test.go checks against the Go constants), and nothing else reads props.
 import {readFileSync, readdirSync} from 'node:fs';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';

@@ -94,25 +94,31 @@ type Notifications struct {
 	Closed        []string
 }
 
+// ConversationChanged records the conversation.
 func (n *Notifications) ConversationChanged(c *helpdesk.Conversation) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	n.Conversations = append(n.Conversations, c.ID)
 }
 
+// TicketChanged records the ticket.
 func (n *Notifications) TicketChanged(t *helpdesk.Ticket) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	n.Tickets = append(n.Tickets, t.ID)
 }
 
+// ConversationClosed records the close.
 func (n *Notifications) ConversationClosed(id string) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	n.Closed = append(n.Closed, id)
 }
 
-func (n *Notifications) CreditsChanged(helpdesk.CreditBalance)    {}
+// CreditsChanged and CredentialsRejected are not observed by these tests.
+func (n *Notifications) CreditsChanged(helpdesk.CreditBalance) {}
+
+// CredentialsRejected is not observed by these tests.
 func (n *Notifications) CredentialsRejected(*whatsapp.GraphError) {}
 
 // Env is one helpdesk: a team, a queue channel whose members are Alice and Bob, and the services.

@@ -1,4 +1,4 @@
-package bridge
+package wapost
 
 import (
 	"encoding/json"

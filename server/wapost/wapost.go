@@ -1,0 +1,123 @@
+// Package wapost owns what a post means to the plugin: the post types, prop keys and message
+// kinds it writes, the props that mark a customer's post, and the parser that reads a customer's
+// post back, so the transcript and the LGPD export never reverse rendering. The webapp mirrors
+// the types and keys through webapp/src/contract.json (checked by contract_test.go).
+package wapost
+
+import (
+	"time"
+
+	"github.com/mattermost/mattermost/server/public/model"
+)
+
+// Post types; Mattermost requires the custom_ prefix.
+const (
+	InboundPostType = "custom_whatsapp_inbound"
+	QueuePostType   = "custom_whatsapp_queue"
+)
+
+// Post props. MessageHasBeenPosted ignores posts that carry PropOrigin.
+const (
+	PropOrigin       = "wa_origin"
+	PropWAMID        = "wa_wamid"
+	PropCustomer     = "wa_customer"
+	PropCustomerID   = "wa_customer_id"
+	PropConversation = "wa_conversation_id"
+	PropType         = "wa_type"
+	PropDirection    = "wa_direction"
+	// PropTimestamp is WhatsApp's time of a customer's message, in milliseconds.
+	PropTimestamp = "wa_timestamp"
+	// PropAgentID names the agent a bot post speaks for (a macro, an HSM, the end message).
+	PropAgentID      = "wa_agent_id"
+	PropMediaPending = "wa_media_pending"
+	PropMediaFailed  = "wa_media_failed"
+	PropStatus       = "wa_status"
+	PropWAMIDs       = "wa_wamids"
+	PropKind         = "wa_kind"
+	PropFailure      = "wa_error"
+	// PropPhone and PropState show a queue announcement's customer phone and conversation state.
+	PropPhone = "wa_phone"
+	PropState = "wa_state"
+	// PropResendFor marks the bot reply that offers to resend a post.
+	PropResendFor = "wa_resend_for"
+)
+
+// Values of PropOrigin and PropDirection.
+const (
+	OriginWhatsApp = "whatsapp"
+	Inbound        = "inbound"
+)
+
+// Kinds (PropKind) of the posts the plugin writes.
+const (
+	KindAgent           = "agent"
+	KindStart           = "start"
+	KindEnd             = "end"
+	KindMacro           = "macro"
+	KindHSM             = "hsm"
+	KindQueue           = "queue_entry"
+	KindOffline         = "agents_offline"
+	KindClosed          = "closed"
+	KindJoined          = "joined"
+	KindDeliveryFailure = "delivery_failure"
+	KindRefusedMessage  = "refused_message"
+)
+
+// Customer says who wrote a customer's post and in which conversation.
+type Customer struct {
+	Name, PersonID, ConversationID string
+}
+
+// MarkInbound gives a customer's post its props: author, conversation, WhatsApp's id, type and
+// time (never in the future), and the defences customer text needs (no link previews or remote
+// images, no highlights).
+func MarkInbound(p *model.Post, c Customer, wamid, msgType string, sentAt time.Time) {
+	p.AddProp(model.PostPropsUnsafeLinks, "true")
+	p.AddProp(model.PostPropsMentionHighlightDisabled, true)
+	p.AddProp(model.PostPropsGroupHighlightDisabled, true)
+	p.AddProp(PropOrigin, OriginWhatsApp)
+	p.AddProp(PropDirection, Inbound)
+	p.AddProp(PropWAMID, wamid)
+	p.AddProp(PropType, msgType)
+	p.AddProp(PropCustomer, c.Name)
+	p.AddProp(PropCustomerID, c.PersonID)
+	p.AddProp(PropConversation, c.ConversationID)
+	p.AddProp(PropTimestamp, sentAt.UnixMilli())
+}
+
+// InboundPost is a customer's post read back: its text is the customer's own (the name travels
+// in props), At is WhatsApp's time in milliseconds, or the post's when it has none.
+type InboundPost struct {
+	Author, PersonID, WAMID string
+	Text                    string
+	At                      int64
+}
+
+// ParseInbound reads a customer's post; ok is false for any other post.
+func ParseInbound(p *model.Post) (InboundPost, bool) {
+	if dir, _ := p.GetProp(PropDirection).(string); dir != Inbound {
+		return InboundPost{}, false
+	}
+	in := InboundPost{Text: p.Message, At: p.CreateAt}
+	in.Author, _ = p.GetProp(PropCustomer).(string)
+	in.PersonID, _ = p.GetProp(PropCustomerID).(string)
+	in.WAMID, _ = p.GetProp(PropWAMID).(string)
+	if ms, ok := Millis(p.GetProp(PropTimestamp)); ok && ms > 0 {
+		in.At = ms
+	}
+	return in, true
+}
+
+// Millis reads a number prop in whichever form it arrives: int64 as written, float64 once it
+// went through JSON (the server's database or the plugin RPC).
+func Millis(v any) (int64, bool) {
+	switch n := v.(type) {
+	case int64:
+		return n, true
+	case float64:
+		return int64(n), true
+	case int:
+		return int64(n), true
+	}
+	return 0, false
+}
