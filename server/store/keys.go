@@ -169,8 +169,9 @@ func ErasuresIndexKey() string { return prefix + "idx/erasures" }
 func AgentLoadKey(agentID string) string { return prefix + "agentload/" + agentID }
 
 // PeopleSearchKey holds the search cards of the people one search term (a name token's first
-// two letters, or four consecutive phone digits) leads to; PeopleSearchEntryKey holds a person's
-// terms, so a change or an erasure reaches exactly their buckets.
+// two letters, or four consecutive phone digits) leads to.
 func PeopleSearchKey(term string) string { return prefix + "psearch/t/" + shortID(term) }
 
+// PeopleSearchEntryKey holds a person's search terms, so a change or an erasure reaches exactly
+// their buckets.
 func PeopleSearchEntryKey(personID string) string { return prefix + "psearch/e/" + personID }

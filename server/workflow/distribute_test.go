@@ -12,9 +12,9 @@ import (
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/store"
 )
 
-func distributing(e *inproc.Env, max int) {
+func distributing(e *inproc.Env, limit int) {
 	s := e.Desk.Settings()
-	s.AutoDistribution, s.MaxPerAgent = true, max
+	s.AutoDistribution, s.MaxPerAgent = true, limit
 	e.Desk.Configure(s)
 }
 
