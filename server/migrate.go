@@ -46,4 +46,15 @@ func (p *Plugin) backfill() {
 	}); err != nil {
 		p.API.LogError("WhatsApp Helpdesk could not index existing conversations by person", "error", err.Error())
 	}
+	if err := p.runOnce(helpdesk.PeopleSearchMigration, func() (int, error) {
+		return helpdesk.BackfillPeopleSearch(p.kv, p.privacy.People)
+	}); err != nil {
+		p.API.LogError("WhatsApp Helpdesk could not index existing people for search", "error", err.Error())
+	}
+	// Agents' loads (helpdesk.Load) start from the active conversations of earlier versions.
+	if err := p.runOnce(agentLoadsMigration, p.desk.ReconcileLoads); err != nil {
+		p.API.LogError("WhatsApp Helpdesk could not count agents' active conversations", "error", err.Error())
+	}
 }
+
+const agentLoadsMigration = "agent-loads-v1"

@@ -17,9 +17,13 @@ func (e *env) people(userID, q string) []map[string]any {
 	e.t.Helper()
 	code, body := e.api(0, userID, http.MethodGet, "/people?q="+q, nil)
 	require.Equal(e.t, http.StatusOK, code, string(body))
-	var out []map[string]any
+	var out struct {
+		Items []map[string]any `json:"items"`
+		Total int              `json:"total"`
+	}
 	require.NoError(e.t, json.Unmarshal(body, &out))
-	return out
+	require.Equal(e.t, len(out.Items), out.Total, "one page holds them all")
+	return out.Items
 }
 
 func TestNewPersonWithTheCustomersPhoneTakesTheContactOver(t *testing.T) {

@@ -26,9 +26,11 @@ func (e *env) conversationState(convID string) map[string]any {
 	for _, state := range []string{"waiting", "active", "closed"} {
 		code, body := e.api(0, e.admin.Id, http.MethodGet, "/conversations?state="+state, nil)
 		require.Equal(e.t, http.StatusOK, code, string(body))
-		var list []map[string]any
+		var list struct {
+			Items []map[string]any `json:"items"`
+		}
 		require.NoError(e.t, json.Unmarshal(body, &list))
-		for _, c := range list {
+		for _, c := range list.Items {
 			if c["id"] == convID {
 				c["state"] = state
 				return c
@@ -264,7 +266,7 @@ func TestPeopleAreScopedToTheirChatGroups(t *testing.T) {
 		assert.Contains(t, string(out), `"error"`)
 	}
 	_, out = search(e.admin.Id, "xx")
-	assert.Equal(t, "[]\n", out, "no refused person was stored")
+	assert.Equal(t, "{\"items\":[],\"total\":0}\n", out, "no refused person was stored")
 	code, raw := e.api(0, e.alice.Id, http.MethodPost, "/people", map[string]string{"name": "Ana Lima", "email": "ana@example.com"})
 	require.Equal(t, http.StatusCreated, code, string(raw))
 	_, out = search(e.bob.Id, "Ana Lima")

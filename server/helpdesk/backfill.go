@@ -58,3 +58,34 @@ func BackfillPersonIndexes(kv store.KV, people *People, conversations *Conversat
 	}
 	return done, nil
 }
+
+// PeopleSearchMigration indexes the people of earlier versions for search.
+const PeopleSearchMigration = "people-search-v1"
+
+// BackfillPeopleSearch puts every listed person into the search index, a batch at a time
+// (People.IndexAll, which is idempotent, so a rerun after a crash only finishes the job).
+func BackfillPeopleSearch(kv store.KV, people *People) (int, error) {
+	ids, err := store.NewIndex(kv, store.PeopleIndexKey()).List()
+	if err != nil {
+		return 0, err
+	}
+	const batch = 500
+	done := 0
+	for from := 0; from < len(ids); from += batch {
+		var persons []*Person
+		for _, id := range ids[from:min(from+batch, len(ids))] {
+			p, err := people.Get(id)
+			if errors.Is(err, ErrNotFound) {
+				continue
+			} else if err != nil {
+				return done, err
+			}
+			persons = append(persons, p)
+		}
+		if err := people.IndexAll(persons); err != nil {
+			return done, err
+		}
+		done += len(persons)
+	}
+	return done, nil
+}

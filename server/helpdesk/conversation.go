@@ -203,6 +203,9 @@ func (cs *Conversations) Attend(id, agentID string) (*Conversation, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := cs.addLoad(agentID, id); err != nil {
+		return nil, err
+	}
 	return c, cs.move(id, StateWaiting, StateActive)
 }
 
@@ -221,6 +224,11 @@ func (cs *Conversations) BeginClose(id, userID string) (*Conversation, error) {
 	})
 	if err != nil {
 		return nil, err
+	}
+	if from == StateActive {
+		if err := cs.removeLoad(c.AgentID, id); err != nil {
+			return nil, err
+		}
 	}
 	return c, cs.move(id, from, StateClosing)
 }

@@ -76,9 +76,9 @@ func TestPeopleConcurrentFirstContactCreatesOnePerson(t *testing.T) {
 		seen[id] = true
 	}
 	assert.Len(t, seen, 1)
-	all, err := people.Search("Maria", 100, Scope{All: true})
+	all, err := people.Search("Maria", 0, 100, Scope{All: true})
 	require.NoError(t, err)
-	assert.Len(t, all, 1, "losers of the race must not leave orphans in the index")
+	assert.Len(t, all.People, 1, "losers of the race must not leave orphans in the index")
 }
 
 func TestPeopleCreateAndSearch(t *testing.T) {
@@ -89,13 +89,13 @@ func TestPeopleCreateAndSearch(t *testing.T) {
 	require.NoError(t, err)
 	_, err = people.Create("Other", "552199876-5432", "")
 	assert.ErrorIs(t, err, ErrConflict)
-	found, err := people.Search("joão", 10, Scope{All: true})
+	found, err := people.Search("joão", 0, 10, Scope{All: true})
 	require.NoError(t, err)
-	require.Len(t, found, 1)
-	assert.Equal(t, p.ID, found[0].ID)
-	found, err = people.Search("99876", 10, Scope{All: true})
+	require.Len(t, found.People, 1)
+	assert.Equal(t, p.ID, found.People[0].ID)
+	found, err = people.Search("99876", 0, 10, Scope{All: true})
 	require.NoError(t, err)
-	assert.Len(t, found, 1)
+	assert.Len(t, found.People, 1)
 }
 
 func TestConversationOpenForIsSingleUnderConcurrency(t *testing.T) {

@@ -134,7 +134,7 @@ func (pp *People) takeOver(fromID string, into *Person) (*Person, error) {
 	if pp.Merged != nil {
 		pp.Merged(fromID)
 	}
-	return &updated, nil
+	return &updated, pp.Reindex(updated.ID)
 }
 
 // remove deletes a person's record, its listing and its own indexes (not what they list).
@@ -145,6 +145,9 @@ func (pp *People) remove(id string) error {
 		}
 	}
 	if err := store.NewIndex(pp.KV, store.PeopleIndexKey()).Remove(id); err != nil {
+		return err
+	}
+	if err := pp.Unindex(id); err != nil {
 		return err
 	}
 	return errors.Wrap(pp.KV.Delete(store.PersonKey(id)), "failed to delete a person")

@@ -62,16 +62,18 @@ func (pp *People) FromContact(waID, bsuid, profileName string) (*Person, error) 
 	if err != nil {
 		return nil, err
 	}
-	if id == "" {
+	created := id == ""
+	if created {
 		if id, err = pp.create(phone, waID, bsuid, profileName); err != nil {
 			return nil, err
 		}
 	}
+	changed := false
 	person, err := store.UpdateJSON(pp.KV, store.PersonKey(id), func(p *Person, exists bool) (bool, error) {
 		if !exists {
 			return false, errors.Wrapf(ErrNotFound, "person %s", id)
 		}
-		changed := false
+		changed = false
 		if waID != "" && p.WaID != waID {
 			p.WaID, changed = waID, true
 		}
@@ -94,6 +96,11 @@ func (pp *People) FromContact(waID, bsuid, profileName string) (*Person, error) 
 	}
 	if bsuid != "" {
 		if _, err := store.Insert(pp.KV, store.BSUIDKey(bsuid), id, 0); err != nil {
+			return nil, err
+		}
+	}
+	if created || changed {
+		if err := pp.Reindex(id); err != nil {
 			return nil, err
 		}
 	}
@@ -193,7 +200,10 @@ func (pp *People) Create(name, phone, email string) (*Person, error) {
 			return nil, phoneTaken(winner, canon)
 		}
 	}
-	return p, store.NewIndex(pp.KV, store.PeopleIndexKey()).Add(p.ID)
+	if err := store.NewIndex(pp.KV, store.PeopleIndexKey()).Add(p.ID); err != nil {
+		return nil, err
+	}
+	return p, pp.Reindex(p.ID)
 }
 
 // Rename sets a name an agent chose; later WhatsApp profile names will not replace it.
@@ -209,7 +219,10 @@ func (pp *People) Rename(id, name string) (*Person, error) {
 		p.Name, p.NameEdited, p.UpdatedAt = name, true, pp.now()
 		return true, nil
 	})
-	return &p, err
+	if err != nil {
+		return nil, err
+	}
+	return &p, pp.Reindex(id)
 }
 
 // MaxNameRunes bounds a person's name (channel names, headers and announcements carry it).
@@ -245,11 +258,12 @@ func validPerson(name, email string) (string, string, error) {
 
 // JoinGroups records that a person belongs with chat groups, so their agents see them.
 func (pp *People) JoinGroups(id string, groups ...string) (*Person, error) {
+	changed := false
 	p, err := store.UpdateJSON(pp.KV, store.PersonKey(id), func(p *Person, exists bool) (bool, error) {
 		if !exists {
 			return false, errors.Wrapf(ErrNotFound, "person %s", id)
 		}
-		changed := false
+		changed = false
 		for _, g := range groups {
 			if g != "" && !slices.Contains(p.Groups, g) {
 				p.Groups, changed = append(p.Groups, g), true
@@ -257,7 +271,10 @@ func (pp *People) JoinGroups(id string, groups ...string) (*Person, error) {
 		}
 		return changed, nil
 	})
-	return &p, err
+	if err != nil || !changed {
+		return &p, err
+	}
+	return &p, pp.Reindex(id)
 }
 
 // Scope is whose people a user may see: everyone for system admins, otherwise the people of
@@ -299,33 +316,4 @@ func SearchTerm(q string) (string, error) {
 		return "", Refuse(ErrInvalid, "error.search_short")
 	}
 	return q, nil
-}
-
-// Search returns the people in scope whose name, phone or email contains q (case-insensitive),
-// at most limit.
-func (pp *People) Search(q string, limit int, scope Scope) ([]*Person, error) {
-	q, err := SearchTerm(q)
-	if err != nil {
-		return nil, err
-	}
-	all, err := loadIndexed(pp.KV, store.PeopleIndexKey(), pp.Get)
-	if err != nil {
-		return nil, err
-	}
-	q = strings.ToLower(q)
-	digits := CanonicalPhone(q)
-	out := []*Person{}
-	for _, p := range all {
-		if !scope.Sees(p) {
-			continue
-		}
-		if strings.Contains(strings.ToLower(p.Name), q) || strings.Contains(strings.ToLower(p.Email), q) ||
-			(digits != "" && strings.Contains(p.Phone, digits)) {
-			out = append(out, p)
-			if len(out) >= limit {
-				break
-			}
-		}
-	}
-	return out, nil
 }

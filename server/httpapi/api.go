@@ -117,7 +117,12 @@ func (a *API) listConversations(w http.ResponseWriter, r *http.Request, userID s
 	if state == "" {
 		state = helpdesk.StateWaiting
 	}
-	convs, err := a.Desk.List(userID, state)
+	page, err := pageOf(r)
+	if err != nil {
+		a.fail(w, userID, err)
+		return
+	}
+	convs, total, err := a.Desk.ListPage(userID, state, page)
 	if err != nil {
 		a.fail(w, userID, err)
 		return
@@ -126,7 +131,19 @@ func (a *API) listConversations(w http.ResponseWriter, r *http.Request, userID s
 	for _, c := range convs {
 		out = append(out, a.Views.Conversation(c))
 	}
-	WriteJSON(w, http.StatusOK, out)
+	WriteJSON(w, http.StatusOK, Paged[ConversationView]{Items: out, Total: total})
+}
+
+// Paged is one page of a list route: its items and how many there are in all.
+type Paged[T any] struct {
+	Items []T `json:"items"`
+	Total int `json:"total"`
+}
+
+// pageOf reads a list route's page and per_page parameters.
+func pageOf(r *http.Request) (helpdesk.Page, error) {
+	q := r.URL.Query()
+	return helpdesk.ParsePage(q.Get("page"), q.Get("per_page"))
 }
 
 func (a *API) attend(w http.ResponseWriter, r *http.Request, userID string) {
@@ -240,16 +257,21 @@ func (a *API) saveTicket(w http.ResponseWriter, r *http.Request, userID string) 
 }
 
 func (a *API) searchPeople(w http.ResponseWriter, r *http.Request, userID string) {
-	people, err := a.Desk.SearchPeople(userID, r.URL.Query().Get("q"), 20)
+	page, err := pageOf(r)
 	if err != nil {
 		a.fail(w, userID, err)
 		return
 	}
-	out := make([]PersonView, 0, len(people))
-	for _, p := range people {
+	found, err := a.Desk.SearchPeople(userID, r.URL.Query().Get("q"), page)
+	if err != nil {
+		a.fail(w, userID, err)
+		return
+	}
+	out := make([]PersonView, 0, len(found.People))
+	for _, p := range found.People {
 		out = append(out, personView(p))
 	}
-	WriteJSON(w, http.StatusOK, out)
+	WriteJSON(w, http.StatusOK, Paged[PersonView]{Items: out, Total: found.Total})
 }
 
 func (a *API) createPerson(w http.ResponseWriter, r *http.Request, userID string) {

@@ -36,17 +36,18 @@ type ConversationView struct {
 
 // TicketView is a ticket with its customer resolved.
 type TicketView struct {
-	ID                 string                    `json:"id"`
-	ConversationID     string                    `json:"conversation_id"`
-	ChannelID          string                    `json:"channel_id"`
-	Status             string                    `json:"status"`
-	Subject            string                    `json:"subject"`
-	Customer           PersonView                `json:"customer"`
-	ConversationStatus string                    `json:"conversation_status,omitempty"`
-	AgentID            string                    `json:"agent_id,omitempty"`
-	Transcript         []helpdesk.TranscriptLine `json:"transcript"`
-	CreatedAt          int64                     `json:"created_at"`
-	SavedAt            int64                     `json:"saved_at,omitempty"`
+	ID                 string     `json:"id"`
+	ConversationID     string     `json:"conversation_id"`
+	ChannelID          string     `json:"channel_id"`
+	Status             string     `json:"status"`
+	Subject            string     `json:"subject"`
+	Customer           PersonView `json:"customer"`
+	ConversationStatus string     `json:"conversation_status,omitempty"`
+	AgentID            string     `json:"agent_id,omitempty"`
+	// Transcript is left out (nil) in summaries: websocket events carry none.
+	Transcript []helpdesk.TranscriptLine `json:"transcript,omitempty"`
+	CreatedAt  int64                     `json:"created_at"`
+	SavedAt    int64                     `json:"saved_at,omitempty"`
 }
 
 // Team names the team the helpdesk's channels live in (server/routing).
@@ -100,4 +101,29 @@ func (v *Views) Ticket(t *helpdesk.Ticket) TicketView {
 		out.Customer = personView(p)
 	}
 	return out
+}
+
+// TicketSummaryView is a ticket without its transcript, for websocket events: an event's size
+// does not grow with the conversation, and the panel fetches the ticket when it needs the lines.
+type TicketSummaryView struct {
+	ID                 string     `json:"id"`
+	ConversationID     string     `json:"conversation_id"`
+	ChannelID          string     `json:"channel_id"`
+	Status             string     `json:"status"`
+	Subject            string     `json:"subject"`
+	Customer           PersonView `json:"customer"`
+	ConversationStatus string     `json:"conversation_status,omitempty"`
+	AgentID            string     `json:"agent_id,omitempty"`
+	CreatedAt          int64      `json:"created_at"`
+	SavedAt            int64      `json:"saved_at,omitempty"`
+}
+
+// TicketSummary renders a ticket's summary.
+func (v *Views) TicketSummary(t *helpdesk.Ticket) TicketSummaryView {
+	full := v.Ticket(t)
+	return TicketSummaryView{
+		ID: full.ID, ConversationID: full.ConversationID, ChannelID: full.ChannelID, Status: full.Status,
+		Subject: full.Subject, Customer: full.Customer, ConversationStatus: full.ConversationStatus,
+		AgentID: full.AgentID, CreatedAt: full.CreatedAt, SavedAt: full.SavedAt,
+	}
 }

@@ -158,6 +158,9 @@ func English() map[string]string {
 		"error.invite_expired":        "This invitation expired (invitations are valid for 24 hours). Nothing was done.",
 		"error.person_name_long":      "A name has at most {{.Max}} characters.",
 		"error.person_email":          "The email address is not valid.",
+		"error.bad_state":             "Unknown conversation state \"{{.State}}\": use waiting, active or closed.",
+		"error.bad_page":              "The page must be a whole number from 0.",
+		"error.bad_per_page":          "The page size must be a whole number from 1 to {{.Max}}.",
 		"error.search_short":          "Type at least 2 characters (or 4 digits of a phone number) to search.",
 
 		// Privacy (LGPD): export, erase, retention.

@@ -69,10 +69,11 @@ func (n *Notifier) ConversationChanged(c *helpdesk.Conversation) {
 	n.publish("conversation_updated", "conversation", n.Views.Conversation(c), c.Group)
 }
 
-// TicketChanged refreshes the panels of the ticket's chat group.
+// TicketChanged refreshes the panels of the ticket's chat group with the ticket's summary (no
+// transcript).
 func (n *Notifier) TicketChanged(t *helpdesk.Ticket) {
 	if c, err := n.Conversations.Get(t.ConversationID); err == nil {
-		n.publish("ticket_updated", "ticket", n.Views.Ticket(t), c.Group)
+		n.publish("ticket_updated", "ticket", n.Views.TicketSummary(t), c.Group)
 	}
 }
 

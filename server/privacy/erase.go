@@ -132,6 +132,9 @@ func (s *Service) erasePerson(actorID, personID string) (Counts, error) {
 		if err := store.NewIndex(s.KV, store.PeopleIndexKey()).Remove(personID); err != nil {
 			return total, err
 		}
+		if err := s.People.Unindex(personID); err != nil {
+			return total, err
+		}
 		total.Records++
 	}
 	job.add(total)
@@ -349,6 +352,9 @@ func (s *Service) eraseConversation(convID string, keepTicket bool) (Counts, err
 		return n, err
 	}
 	if err := store.DeleteIfHolds(s.KV, store.OpenConversationKey(conv.Group, conv.PersonID), conv.ID); err != nil {
+		return n, err
+	}
+	if err := s.Conversations.ReleaseLoad(conv); err != nil {
 		return n, err
 	}
 	for _, state := range []string{helpdesk.StateWaiting, helpdesk.StateActive, helpdesk.StateClosing, helpdesk.StateClosed} {

@@ -163,3 +163,15 @@ func PersonPostsIndexKey(personID string) string { return prefix + "idx/personpo
 // ErasuresIndexKey lists the people whose erasure is under way, so one interrupted midway is
 // finished by the retention job.
 func ErasuresIndexKey() string { return prefix + "idx/erasures" }
+
+// AgentLoadKey holds the ids of the active conversations an agent attends, so distribution
+// weighs agents' load without reading every conversation.
+func AgentLoadKey(agentID string) string { return prefix + "agentload/" + agentID }
+
+// PeopleSearchKey holds the search cards of the people one search term (a name token's first
+// two letters, or four consecutive phone digits) leads to.
+func PeopleSearchKey(term string) string { return prefix + "psearch/t/" + shortID(term) }
+
+// PeopleSearchEntryKey holds a person's search terms, so a change or an erasure reaches exactly
+// their buckets.
+func PeopleSearchEntryKey(personID string) string { return prefix + "psearch/e/" + personID }

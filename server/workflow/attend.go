@@ -100,6 +100,26 @@ func (d *Desk) NewConversation(conv *helpdesk.Conversation) {
 
 // onlineAgents lists the queue-channel members of group whose status is online (not bots).
 func (d *Desk) onlineAgents(group string) ([]string, error) {
+	ids, err := d.groupAgents(group)
+	if err != nil || len(ids) == 0 {
+		return nil, err
+	}
+	statuses, appErr := d.API.GetUserStatusesByIds(ids)
+	if appErr != nil {
+		return nil, errors.Wrap(appErr, "failed to read statuses")
+	}
+	var online []string
+	for _, s := range statuses {
+		if s.Status == model.StatusOnline {
+			online = append(online, s.UserId)
+		}
+	}
+	sort.Strings(online)
+	return online, nil
+}
+
+// groupAgents lists the queue-channel members of group (not bots).
+func (d *Desk) groupAgents(group string) ([]string, error) {
 	route, err := d.Routes.ForGroup(group)
 	if err != nil {
 		return nil, err
@@ -119,74 +139,11 @@ func (d *Desk) onlineAgents(group string) ([]string, error) {
 			break
 		}
 	}
-	if len(ids) == 0 {
-		return nil, nil
-	}
-	statuses, appErr := d.API.GetUserStatusesByIds(ids)
-	if appErr != nil {
-		return nil, errors.Wrap(appErr, "failed to read statuses")
-	}
-	var online []string
-	for _, s := range statuses {
-		if s.Status == model.StatusOnline {
-			online = append(online, s.UserId)
-		}
-	}
-	sort.Strings(online)
-	return online, nil
+	return ids, nil
 }
 
 // IsOnline reports whether a user's Mattermost status is online.
 func (d *Desk) IsOnline(userID string) bool {
 	s, appErr := d.API.GetUserStatus(userID)
 	return appErr == nil && s.Status == model.StatusOnline
-}
-
-// Distribute hands waiting conversations, oldest first, to the online agent of their group with
-// the fewest active conversations under the limit. It runs on new conversations and from a
-// cluster-wide job, so conversations that had to wait are handed out once someone is free.
-func (d *Desk) Distribute(ctx context.Context) int {
-	settings := d.Settings()
-	if !settings.AutoDistribution {
-		return 0
-	}
-	waiting, err := d.conversations.List(helpdesk.StateWaiting)
-	if err != nil || len(waiting) == 0 {
-		return 0
-	}
-	active, err := d.conversations.List(helpdesk.StateActive)
-	if err != nil {
-		return 0
-	}
-	load := map[string]int{}
-	for _, c := range active {
-		load[c.AgentID]++
-	}
-	sort.SliceStable(waiting, func(i, j int) bool { return waiting[i].CreatedAt < waiting[j].CreatedAt })
-	onlineByGroup := map[string][]string{}
-	handed := 0
-	for _, conv := range waiting {
-		online, ok := onlineByGroup[conv.Group]
-		if !ok {
-			online, _ = d.onlineAgents(conv.Group)
-			onlineByGroup[conv.Group] = online
-		}
-		best := ""
-		for _, agent := range online {
-			if load[agent] < settings.MaxPerAgent && (best == "" || load[agent] < load[best]) {
-				best = agent
-			}
-		}
-		if best == "" {
-			continue
-		}
-		if _, notices, err := d.Attend(ctx, best, conv.ID); err == nil {
-			load[best]++
-			handed++
-			for _, n := range notices {
-				d.API.LogWarn("Automatic distribution notice", "conversation_id", conv.ID, "notice", n.Error())
-			}
-		}
-	}
-	return handed
 }

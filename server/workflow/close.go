@@ -118,6 +118,11 @@ func (d *Desk) lease() time.Duration {
 // ticket yet, and new conversations whose queue announcement or automatic messages never ran.
 // It runs from a cluster-wide job; a lease keeps it away from work still in progress.
 func (d *Desk) Repair(ctx context.Context) {
+	if fixed, err := d.ReconcileLoads(); err != nil {
+		d.API.LogWarn("Could not reconcile agents' loads", "error", err.Error())
+	} else if fixed > 0 {
+		d.API.LogInfo("Reconciled agents' loads with their active conversations", "agents", fixed)
+	}
 	stale := d.Now().Add(-d.lease()).UnixMilli()
 	closing, err := d.conversations.List(helpdesk.StateClosing)
 	if err != nil {

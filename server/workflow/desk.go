@@ -7,6 +7,7 @@ import (
 	"context"
 	"sort"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -97,6 +98,12 @@ type Desk struct {
 	templates     *Templates
 
 	current atomic.Pointer[Settings]
+
+	// distMu guards one distribution run per node: distAgain asks the running one to go round
+	// once more (Distribute).
+	distMu      sync.Mutex
+	distRunning bool
+	distAgain   bool
 }
 
 // NewDesk returns a desk over its stores.
@@ -305,4 +312,27 @@ func displayName(u *model.User) string {
 // noticeCtx gives plugin-initiated sends their own deadline, detached from a short request.
 func noticeCtx() (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.Background(), 30*time.Second)
+}
+
+// ListPage returns one page of the conversations in a state from the user's chat groups and how
+// many there are. An agent of every chat group (and a system admin) reads just the page; an
+// agent of some groups only gets the others' conversations filtered out, which reads the whole
+// list, since the lists are not kept per group.
+func (d *Desk) ListPage(userID, state string, page helpdesk.Page) ([]*helpdesk.Conversation, int, error) {
+	if state != helpdesk.StateWaiting && state != helpdesk.StateActive && state != helpdesk.StateClosed {
+		return nil, 0, helpdesk.Refuse(helpdesk.ErrInvalid, "error.bad_state", "State", state)
+	}
+	mine := d.AgentGroups(userID)
+	if len(mine) == len(d.Settings().Groups) {
+		return d.conversations.Page(state, page)
+	}
+	all, err := d.List(userID, state)
+	if err != nil {
+		return nil, 0, err
+	}
+	if state == helpdesk.StateClosed {
+		sort.SliceStable(all, func(i, j int) bool { return all[i].ClosedAt > all[j].ClosedAt })
+	}
+	from := min(page.Offset(), len(all))
+	return all[from:min(from+page.PerPage, len(all))], len(all), nil
 }

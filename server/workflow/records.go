@@ -135,9 +135,9 @@ func (d *Desk) ticketChanged(t *helpdesk.Ticket) {
 	}
 }
 
-// SearchPeople finds up to limit people userID may see.
-func (d *Desk) SearchPeople(userID, query string, limit int) ([]*helpdesk.Person, error) {
-	return d.people.Search(query, limit, d.PeopleScope(userID))
+// SearchPeople returns a page of the people userID may see that match query.
+func (d *Desk) SearchPeople(userID, query string, page helpdesk.Page) (helpdesk.SearchResult, error) {
+	return d.people.Search(query, page.Page, page.PerPage, d.PeopleScope(userID))
 }
 
 // CreatePerson records a customer typed in by userID, in userID's chat groups.

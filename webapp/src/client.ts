@@ -8,6 +8,7 @@ import type {
     ConversationState,
     Credits,
     NewPerson,
+    Paged,
     Person,
     Ticket,
     TicketPatch,
@@ -59,6 +60,24 @@ function asList<T>(body: unknown, key: string): T[] {
         return (body as Record<string, T[]>)[key];
     }
     return [];
+}
+
+/** Page size of the panel's conversation lists (the server's maximum). */
+export const CONVERSATION_PAGE = 100;
+
+/** Page size of people search results. */
+export const PEOPLE_PAGE = 20;
+
+/** List routes answer {"items": [...], "total": n}; a bare array (older servers) is one full page. */
+function asPaged<T>(body: unknown): Paged<T> {
+    if (Array.isArray(body)) {
+        return {items: body as T[], total: body.length};
+    }
+    if (body && typeof body === 'object' && Array.isArray((body as {items?: unknown}).items)) {
+        const {items, total} = body as {items: T[]; total?: unknown};
+        return {items, total: typeof total === 'number' ? total : items.length};
+    }
+    return {items: [], total: 0};
 }
 
 export class Client {
@@ -120,8 +139,9 @@ export class Client {
         return parsed as T;
     }
 
-    async getConversations(state: ConversationState): Promise<Conversation[]> {
-        return asList<Conversation>(await this.request('GET', `conversations?state=${encodeURIComponent(state)}`), 'conversations');
+    /** One page (from 0) of the conversations in a state. */
+    async getConversations(state: ConversationState, page = 0, perPage = CONVERSATION_PAGE): Promise<Paged<Conversation>> {
+        return asPaged<Conversation>(await this.request('GET', `conversations?state=${encodeURIComponent(state)}&page=${page}&per_page=${perPage}`));
     }
 
     attend(id: string): Promise<ActionAnswer | undefined> {
@@ -152,8 +172,9 @@ export class Client {
         return this.request('POST', `tickets/${encodeURIComponent(id)}/save`);
     }
 
-    async searchPeople(q: string): Promise<Person[]> {
-        return asList<Person>(await this.request('GET', `people?q=${encodeURIComponent(q)}`), 'people');
+    /** One page (from 0) of the people matching q. */
+    async searchPeople(q: string, page = 0, perPage = PEOPLE_PAGE): Promise<Paged<Person>> {
+        return asPaged<Person>(await this.request('GET', `people?q=${encodeURIComponent(q)}&page=${page}&per_page=${perPage}`));
     }
 
     createPerson(person: NewPerson): Promise<Person> {

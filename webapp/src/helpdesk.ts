@@ -1,9 +1,9 @@
 // Glue between the API client, the plugin store and the websocket: every way data arrives
 // (fetch, action answer, websocket event, reconnect) goes through here.
-import {ApiError, Client} from './client';
+import {ApiError, Client, CONVERSATION_PAGE} from './client';
 import type {WebSocketMessage} from './mattermost';
 import {PluginStore, type Action} from './store';
-import type {Conversation, Credits, Ticket} from './types';
+import type {Conversation, ConversationState, Credits, Ticket} from './types';
 
 /** Websocket payload values are JSON strings (the server's RPC cannot gob-encode structs). */
 export function parseEventPayload<T>(data: unknown, key: string): T | null {
@@ -111,9 +111,22 @@ export class Helpdesk {
 
     onTicketEvent = (msg: WebSocketMessage): void => {
         const ticket = parseEventPayload<Ticket>(msg?.data, 'ticket');
-        if (isTicket(ticket)) {
-            this.receive({type: 'ticket', ticket});
+        if (!isTicket(ticket)) {
+            return;
         }
+        this.receive({type: 'ticket', ticket});
+        // A summary of a draft not seen before (a close elsewhere): fetch its transcript.
+        const known = this.store.getState().tickets[ticket.id];
+        if (ticket.transcript === undefined && ticket.status === 'draft' && !known?.transcript) {
+            this.client.getTicket(ticket.id).then(this.receiveTicket, () => undefined);
+        }
+    };
+
+    /** Loads the next page of a conversation list, beyond the first the refresh loaded. */
+    loadMore = async (state: ConversationState): Promise<void> => {
+        const page = this.store.getState().more[state]?.nextPage ?? 1;
+        const list = await this.client.getConversations(state, page, CONVERSATION_PAGE);
+        this.store.dispatch({type: 'conversations_page', state, page, perPage: CONVERSATION_PAGE, list});
     };
 
     onCreditsEvent = (msg: WebSocketMessage): void => {

@@ -1,7 +1,7 @@
 // The plugin's own state: a reducer behind a tiny observable store, independent of the shape of
 // Mattermost's redux store (which changes between server versions).
 import type {Locale} from './i18n';
-import type {Conversation, ConversationState, Credits, Ticket} from './types';
+import type {Conversation, ConversationState, Credits, Paged, Ticket} from './types';
 
 export interface State {
     locale: Locale;
@@ -16,6 +16,9 @@ export interface State {
 
     /** What the server said went wrong around a successful action (e.g. a start message not sent). */
     notices: string[];
+
+    /** Per list, how many conversations the server has beyond the pages loaded, and the next page. */
+    more: Partial<Record<ConversationState, {count: number; nextPage: number}>>;
 }
 
 export type Action =
@@ -23,12 +26,13 @@ export type Action =
     | {type: 'fetch_start'}
     | {
         type: 'fetch_done';
-        conversations: Partial<Record<ConversationState, Conversation[]>>;
+        conversations: Partial<Record<ConversationState, Paged<Conversation>>>;
         drafts?: Ticket[];
         credits?: Credits;
         error: string | null;
     }
     | {type: 'conversation'; conversation: Conversation}
+    | {type: 'conversations_page'; state: ConversationState; page: number; perPage: number; list: Paged<Conversation>}
     | {type: 'ticket'; ticket: Ticket}
     | {type: 'credits'; credits: Credits}
     | {type: 'error'; error: string | null}
@@ -43,7 +47,12 @@ export const initialState = (locale: Locale = 'en'): State => ({
     loaded: false,
     error: null,
     notices: [],
+    more: {},
 });
+
+function withMore(more: State['more'], state: ConversationState, page: number, perPage: number, total: number): State['more'] {
+    return {...more, [state]: {count: Math.max(total - ((page + 1) * perPage), 0), nextPage: page + 1}};
+}
 
 export function reducer(state: State, action: Action): State {
     switch (action.type) {
@@ -53,10 +62,13 @@ export function reducer(state: State, action: Action): State {
         return {...state, loading: true};
     case 'fetch_done': {
         let conversations = state.conversations;
-        for (const [conversationState, list] of Object.entries(action.conversations)) {
-            if (!list) {
+        let more = state.more;
+        for (const [conversationState, page] of Object.entries(action.conversations)) {
+            if (!page) {
                 continue;
             }
+            const list = page.items;
+            more = withMore(more, conversationState as ConversationState, 0, Math.max(list.length, 1), page.total);
 
             // The fetched list is the truth for its state: drop what left it, add what is there.
             const next: Record<string, Conversation> = {};
@@ -80,6 +92,7 @@ export function reducer(state: State, action: Action): State {
         return {
             ...state,
             conversations,
+            more,
             tickets,
             credits: action.credits ?? state.credits,
             loading: false,
@@ -89,8 +102,19 @@ export function reducer(state: State, action: Action): State {
     }
     case 'conversation':
         return {...state, conversations: {...state.conversations, [action.conversation.id]: action.conversation}};
-    case 'ticket':
-        return {...state, tickets: {...state.tickets, [action.ticket.id]: action.ticket}};
+    case 'conversations_page': {
+        const conversations = {...state.conversations};
+        for (const c of action.list.items) {
+            conversations[c.id] = c;
+        }
+        return {...state, conversations, more: withMore(state.more, action.state, action.page, action.perPage, action.list.total)};
+    }
+    case 'ticket': {
+        // Websocket events carry summaries without the transcript: keep the lines already known.
+        const known = state.tickets[action.ticket.id];
+        const ticket = action.ticket.transcript === undefined && known?.transcript ? {...action.ticket, transcript: known.transcript} : action.ticket;
+        return {...state, tickets: {...state.tickets, [ticket.id]: ticket}};
+    }
     case 'credits':
         return {...state, credits: action.credits};
     case 'error':

@@ -99,3 +99,9 @@ export interface TicketPatch {
     customer_id?: string;
     new_customer?: NewPerson;
 }
+
+/** One page of a list route (`page`, `per_page` ≤ 100) and how many items there are in all. */
+export interface Paged<T> {
+    items: T[];
+    total: number;
+}

@@ -49,12 +49,12 @@ describe('client', () => {
         await client.getCredits();
         const base = '/mattermost/plugins/whatsapp-helpdesk/api/v1';
         expect(calls.map((c) => `${c.init.method} ${c.url}`)).toEqual([
-            `GET ${base}/conversations?state=waiting`,
+            `GET ${base}/conversations?state=waiting&page=0&per_page=100`,
             `GET ${base}/tickets?status=draft`,
             `GET ${base}/tickets/t%201`,
             `PATCH ${base}/tickets/t1`,
             `POST ${base}/tickets/t1/save`,
-            `GET ${base}/people?q=maria%20silva`,
+            `GET ${base}/people?q=maria%20silva&page=0&per_page=20`,
             `POST ${base}/people`,
             `POST ${base}/conversations/c1/invite`,
             `POST ${base}/conversations/c1/close`,
@@ -91,11 +91,14 @@ describe('client', () => {
         await expect(new Client({fetch: down}).getCredits()).rejects.toThrow('Failed to fetch');
     });
 
-    it('accepts bare and wrapped lists', async () => {
-        const wrapped = fakeFetch(200, {conversations: [{id: 'c1'}]});
-        expect(await new Client({fetch: wrapped.fn}).getConversations('active')).toEqual([{id: 'c1'}]);
+    it('reads paged lists, and bare lists as one full page', async () => {
+        const page = fakeFetch(200, {items: [{id: 'c1'}], total: 340});
+        expect(await new Client({fetch: page.fn}).getConversations('active', 2, 50)).toEqual({items: [{id: 'c1'}], total: 340});
+        expect(page.calls[0].url).toContain('conversations?state=active&page=2&per_page=50');
         const bare = fakeFetch(200, [{id: 'p1', name: 'Ana'}]);
-        expect(await new Client({fetch: bare.fn}).searchPeople('a')).toEqual([{id: 'p1', name: 'Ana'}]);
+        expect(await new Client({fetch: bare.fn}).searchPeople('a')).toEqual({items: [{id: 'p1', name: 'Ana'}], total: 1});
+        const odd = fakeFetch(200, {conversations: [{id: 'c1'}]});
+        expect(await new Client({fetch: odd.fn}).getConversations('active')).toEqual({items: [], total: 0});
         const nothing = fakeFetch(200, null);
         expect(await new Client({fetch: nothing.fn}).getTickets('draft')).toEqual([]);
     });

@@ -2,24 +2,24 @@ import {describe, expect, it} from 'vitest';
 
 import {Helpdesk, parseEventPayload} from '../src/helpdesk';
 import {PluginStore, conversationsIn, initialState, reducer} from '../src/store';
-import type {Conversation} from '../src/types';
+import type {Conversation, Paged} from '../src/types';
 
-import {conversation, mockClient, wsEvent} from './helpers';
+import {conversation, mockClient, paged, wsEvent} from './helpers';
 
 describe('helpdesk', () => {
     it('keeps a websocket update that arrives while a refresh is in flight', async () => {
         const {client, spies} = mockClient();
-        let release: (list: Conversation[]) => void = () => undefined;
+        let release: (list: Paged<Conversation>) => void = () => undefined;
         spies.getConversations.mockImplementation((state) => (state === 'waiting' ? new Promise((resolve) => {
             release = resolve;
-        }) : Promise.resolve([])));
+        }) : Promise.resolve(paged([]))));
         const store = new PluginStore();
         const helpdesk = new Helpdesk(client, store);
         const refreshing = helpdesk.refresh();
 
         // The server answered the list before the attend, the event reports it after.
         helpdesk.onConversationEvent(wsEvent('x', 'conversation', conversation({state: 'active', agent_id: 'u1'})));
-        release([conversation()]);
+        release(paged([conversation()]));
         await refreshing;
 
         const s = store.getState();

@@ -9,7 +9,7 @@ import {Helpdesk} from '../src/helpdesk';
 import type {Locale} from '../src/i18n';
 import type {GlobalState, Post} from '../src/mattermost';
 import {PluginStore, initialState} from '../src/store';
-import type {Conversation, Credits, Person, Ticket} from '../src/types';
+import type {Conversation, Credits, Paged, Person, Ticket} from '../src/types';
 
 export const NOW = Date.UTC(2025, 4, 20, 15, 0, 0);
 
@@ -94,11 +94,14 @@ export interface MockData {
     attendNotices?: string[];
 }
 
+/** A list as one page of the API's answer. */
+export const paged = <T,>(items: T[], total = items.length): Paged<T> => ({items, total});
+
 /** A Client whose every call is a spy answering from `data` (never the network). */
 export function mockClient(data: MockData = {}) {
     const client = new Client({baseUrl: 'http://test.invalid/api', fetch: () => Promise.reject(new Error('unexpected network call'))});
     const spies = {
-        getConversations: vi.spyOn(client, 'getConversations').mockImplementation(async (state) => (state === 'waiting' ? data.waiting ?? [] : state === 'active' ? data.active ?? [] : [])),
+        getConversations: vi.spyOn(client, 'getConversations').mockImplementation(async (state) => paged(state === 'waiting' ? data.waiting ?? [] : state === 'active' ? data.active ?? [] : [])),
         getTickets: vi.spyOn(client, 'getTickets').mockImplementation(async () => data.drafts ?? []),
         getCredits: vi.spyOn(client, 'getCredits').mockImplementation(async () => data.credits ?? credits()),
         // The server's real shapes: POST attend answers {conversation, notices}, close {ticket, notices}.
@@ -109,7 +112,7 @@ export function mockClient(data: MockData = {}) {
         close: vi.spyOn(client, 'close').mockImplementation(async () => ({notices: []})),
         updateTicket: vi.spyOn(client, 'updateTicket').mockImplementation(async (id, patch) => ({...(data.drafts ?? []).find((t) => t.id === id)!, subject: patch.subject ?? ''})),
         saveTicket: vi.spyOn(client, 'saveTicket').mockImplementation(async (id) => ({...(data.drafts ?? []).find((t) => t.id === id)!, status: 'saved' as const, saved_at: Date.now()})),
-        searchPeople: vi.spyOn(client, 'searchPeople').mockImplementation(async (q) => (data.people ?? []).filter((p) => p.name.toLowerCase().includes(q.toLowerCase()))),
+        searchPeople: vi.spyOn(client, 'searchPeople').mockImplementation(async (q) => paged((data.people ?? []).filter((p) => p.name.toLowerCase().includes(q.toLowerCase())))),
     };
     return {client, spies};
 }

@@ -4,7 +4,7 @@ import {describe, expect, it, vi} from 'vitest';
 
 import type {HostStore, PluginRegistry, PostTypeComponentProps, WebSocketMessage} from '../src/mattermost';
 
-import {conversation, credits, hostState, mockClient, ticket, wsEvent} from './helpers';
+import {conversation, credits, hostState, mockClient, paged, ticket, wsEvent} from './helpers';
 
 type Handler = (msg: WebSocketMessage) => void;
 
@@ -151,7 +151,7 @@ describe('index wiring', () => {
         });
 
         // Reconnect: refetch, and what the server says replaces what was missed.
-        spies.getConversations.mockImplementation(async (state) => (state === 'waiting' ? [conversation({id: 'c8', channel_id: 'chan8'})] : []));
+        spies.getConversations.mockImplementation(async (state) => paged(state === 'waiting' ? [conversation({id: 'c8', channel_id: 'chan8'})] : []));
         act(() => reconnect());
         await waitFor(() => expect(screen.getByTestId('wa-row-c8')).toBeInTheDocument());
         expect(screen.queryByTestId('wa-row-c1')).toBeNull();
@@ -192,7 +192,7 @@ describe('index wiring', () => {
         const plugin = new Plugin();
         plugin.initialize(registry, host);
         await plugin.helpdesk!.refresh();
-        expect(calls).toContain('/mm/plugins/whatsapp-helpdesk/api/v1/conversations?state=waiting');
+        expect(calls).toContain('/mm/plugins/whatsapp-helpdesk/api/v1/conversations?state=waiting&page=0&per_page=100');
         vi.unstubAllGlobals();
     });
 });

@@ -5,7 +5,7 @@ import {describe, expect, it, vi} from 'vitest';
 import {ApiError} from '../src/client';
 import {WS_EVENTS} from '../src/contract';
 
-import {NOW, conversation, credits, renderPanel, ticket, wsEvent} from './helpers';
+import {NOW, conversation, credits, paged, renderPanel, ticket, wsEvent} from './helpers';
 
 const waitingMaria = conversation();
 const waitingJohn = conversation({
@@ -247,7 +247,7 @@ describe('refresh', () => {
     it('replaces the lists with what the server answers', async () => {
         const {spies} = renderPanel({data: {waiting: [waitingMaria]}});
         await screen.findByTestId('wa-row-c1');
-        spies.getConversations.mockImplementation(async (state) => (state === 'waiting' ? [waitingJohn] : []));
+        spies.getConversations.mockImplementation(async (state) => paged(state === 'waiting' ? [waitingJohn] : []));
         await userEvent.click(screen.getByTestId('wa-refresh'));
         await waitFor(() => expect(screen.queryByTestId('wa-row-c1')).toBeNull());
         expect(screen.getByTestId('wa-row-c2')).toBeInTheDocument();

@@ -199,7 +199,22 @@ function ConversationRow({conversation, listState, now}: {conversation: Conversa
 
 export function ConversationTable({listState}: {listState: ListState}) {
     const t = useT();
-    const {conversations, loaded} = usePluginState();
+    const {conversations, loaded, more} = usePluginState();
+    const helpdesk = useHelpdesk();
+    const [loadingMore, setLoadingMore] = useState(false);
+    const [moreError, setMoreError] = useState<string | null>(null);
+    const hidden = more[listState]?.count ?? 0;
+    const loadMore = async () => {
+        setLoadingMore(true);
+        setMoreError(null);
+        try {
+            await helpdesk.loadMore(listState);
+        } catch (err) {
+            setMoreError(errorMessage(err));
+        } finally {
+            setLoadingMore(false);
+        }
+    };
     const now = useNow();
     const rows = useMemo(() => conversationsIn(conversations, listState), [conversations, listState]);
     const title = listState === 'waiting' ? t('section.waiting') : t('section.active');
@@ -239,6 +254,24 @@ export function ConversationTable({listState}: {listState: ListState}) {
                         ))}
                     </tbody>
                 </table>
+            )}
+            {hidden > 0 && (
+                <div className='wahd-more'>
+                    <span data-testid={`wa-more-${listState}`}>{t('list.more', {count: hidden})}</span>
+                    <button
+                        type='button'
+                        className='wahd-link-button'
+                        data-testid={`wa-load-more-${listState}`}
+                        disabled={loadingMore}
+                        onClick={loadMore}
+                    >{loadingMore ? t('common.loading') : t('list.loadMore')}</button>
+                </div>
+            )}
+            {moreError && (
+                <div
+                    className='wahd-inline-error'
+                    role='alert'
+                >{moreError}</div>
             )}
         </section>
     );

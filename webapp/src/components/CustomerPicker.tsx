@@ -26,6 +26,7 @@ export function CustomerPicker({ticketId, selected, onChoose, onCreateNew, onErr
     const helpdesk = useHelpdesk();
     const [query, setQuery] = useState('');
     const [results, setResults] = useState<Person[] | null>(null);
+    const [total, setTotal] = useState(0);
     const [searching, setSearching] = useState(false);
 
     useEffect(() => {
@@ -39,9 +40,10 @@ export function CustomerPicker({ticketId, selected, onChoose, onCreateNew, onErr
         const timer = setTimeout(async () => {
             setSearching(true);
             try {
-                const people = await helpdesk.client.searchPeople(q);
+                const found = await helpdesk.client.searchPeople(q);
                 if (!cancelled) {
-                    setResults(people);
+                    setResults(found.items);
+                    setTotal(found.total);
                 }
             } catch (err) {
                 if (!cancelled) {
@@ -107,6 +109,12 @@ export function CustomerPicker({ticketId, selected, onChoose, onCreateNew, onErr
                         </li>
                     ))}
                 </ul>
+            )}
+            {results && total > results.length && (
+                <div
+                    className='wahd-muted'
+                    data-testid={`wa-person-more-${ticketId}`}
+                >{t('customer.moreResults', {shown: results.length, total})}</div>
             )}
             <div>
                 <button

@@ -59,6 +59,7 @@ export const CSS = `
 .wahd-confirm { margin-top: 6px; font-size: 12px; display: flex; flex-direction: column; gap: 4px; white-space: normal; }
 .wahd-confirm-actions { display: flex; gap: 6px; }
 .wahd-inline-error { color: ${errorColor}; font-size: 12px; margin-top: 4px; }
+.wahd-more { display: flex; gap: 8px; align-items: center; margin-top: 6px; font-size: 12px; }
 .wahd-ticket { border: 1px solid ${border}; border-radius: 6px; padding: 10px; margin-bottom: 12px; }
 .wahd-ticket-head { display: flex; justify-content: space-between; gap: 8px; align-items: baseline; margin-bottom: 6px; }
 .wahd-ticket-title { font-weight: 600; font-size: 14px; word-break: break-word; }
