@@ -40,6 +40,13 @@ type configuration struct {
 	LowCreditThreshold       int
 	InternalNotePrefix       string
 	ChatGroups               string
+	// Business hours of the default group, its out-of-hours message, and the survey after close.
+	BusinessHours     string
+	TimeZone          string
+	Holidays          string
+	OutOfHoursMessage string
+	SurveyEnabled     bool
+	SurveyQuestion    string
 	// RetentionDays erases closed conversations older than this (LGPD); 0 keeps everything.
 	RetentionDays int
 
@@ -122,6 +129,7 @@ func (c *configuration) validate() error {
 	if _, err := c.parseGroups(); err != nil {
 		problems = append(problems, err.Error())
 	}
+	problems = append(problems, c.serviceProblems()...)
 	if len(problems) > 0 {
 		return errors.New("invalid WhatsApp Helpdesk settings: " + strings.Join(problems, "; "))
 	}
@@ -161,7 +169,14 @@ func (c *configuration) parseGroups() ([]helpdesk.Group, error) {
 		StartMessage:         c.StartMessage,
 		EndMessage:           c.EndMessage,
 		AgentsOfflineMessage: c.AgentsOfflineMessage,
+		BusinessHours:        c.BusinessHours,
+		TimeZone:             c.TimeZone,
+		Holidays:             c.Holidays,
+		OutOfHoursMessage:    c.OutOfHoursMessage,
 	}}
+	if err := parseHours(&groups[0]); err != nil {
+		return nil, err
+	}
 	if strings.TrimSpace(c.ChatGroups) == "" {
 		return groups, nil
 	}
@@ -180,6 +195,9 @@ func (c *configuration) parseGroups() ([]helpdesk.Group, error) {
 			return nil, errors.Errorf("chat group %q repeats a name or phone_number_id", g.Name)
 		}
 		seen[g.Name], seen[g.PhoneNumberID] = true, true
+		if err := parseHours(&g); err != nil {
+			return nil, err
+		}
 		groups = append(groups, g)
 	}
 	return groups, nil
