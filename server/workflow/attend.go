@@ -87,8 +87,11 @@ func (d *Desk) NewConversation(conv *helpdesk.Conversation) {
 		}
 	}
 	send(group.QueueEntryMessage, wapost.KindQueue)
-	online, err := d.onlineAgents(conv.Group)
-	if err != nil {
+	if !group.OpenAt(d.Now()) {
+		// Outside business hours the out-of-hours message says when someone will answer; the
+		// agents-offline message would only repeat it.
+		send(group.OutOfHoursMessage, wapost.KindOutOfHours)
+	} else if online, err := d.onlineAgents(conv.Group); err != nil {
 		d.API.LogWarn("Could not read agents' status", "error", err.Error())
 	} else if len(online) == 0 {
 		send(group.AgentsOfflineMessage, wapost.KindOffline)

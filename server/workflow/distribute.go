@@ -71,8 +71,12 @@ func (r *room) any() bool {
 }
 
 // eligibleAgents are the agents of group who may be handed a conversation now: online members
-// of its queue channel. Further rules per agent (business hours, pauses) belong here.
+// of its queue channel, and nobody outside the group's business hours (its conversations wait
+// for the periodic job once hours begin). Further rules per agent (pauses) belong here.
 func (d *Desk) eligibleAgents(group string) ([]string, error) {
+	if !d.groupOpen(group) {
+		return nil, nil
+	}
 	return d.onlineAgents(group)
 }
 
