@@ -21,7 +21,7 @@ func hoursAhead() (line string, offset int) {
 	opens := now.Add(2 * time.Hour).Truncate(time.Hour)
 	days := []string{"sun", "mon", "tue", "wed", "thu", "fri", "sat"}
 	line = fmt.Sprintf("%s %02d:00-%02d:00", days[opens.Weekday()], opens.Hour(), opens.Hour()+1)
-	return line, int(opens.Add(5*time.Minute).Sub(now).Seconds())
+	return line, int(opens.Add(5 * time.Minute).Sub(now).Seconds())
 }
 
 func (e *env) outsideHours(userID string) []string {
