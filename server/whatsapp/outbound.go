@@ -46,6 +46,8 @@ type OutMessage struct {
 	Media    *OutMedia // image, video, audio, document, sticker
 	Reaction *OutReaction
 	Template *OutTemplate
+	// Interactive is a reply-button message (interactive.go).
+	Interactive *OutInteractive
 
 	ReplyTo   string // context.message_id: the wamid quoted by this message
 	BizOpaque string // biz_opaque_callback_data, echoed in status webhooks
@@ -178,7 +180,7 @@ func (m OutMessage) Validate() error {
 		return invalid("recipient is empty")
 	}
 	set := 0
-	for _, present := range []bool{m.Text != nil, m.Media != nil, m.Reaction != nil, m.Template != nil} {
+	for _, present := range []bool{m.Text != nil, m.Media != nil, m.Reaction != nil, m.Template != nil, m.Interactive != nil} {
 		if present {
 			set++
 		}
@@ -202,6 +204,8 @@ func (m OutMessage) Validate() error {
 		}
 	case m.Type == OutTypeTemplate:
 		return m.validateTemplate()
+	case m.Type == OutTypeInteractive:
+		return m.validateInteractive()
 	case m.Type == "":
 		return invalid("message type is empty")
 	default:
@@ -296,20 +300,21 @@ func (p OutParam) validate() error {
 
 // Wire format (§3). Field order follows Meta's examples.
 type wireMessage struct {
-	MessagingProduct string        `json:"messaging_product"`
-	RecipientType    string        `json:"recipient_type"`
-	To               string        `json:"to"`
-	Type             OutType       `json:"type"`
-	Context          *wireContext  `json:"context,omitempty"`
-	BizOpaque        string        `json:"biz_opaque_callback_data,omitempty"`
-	Text             *wireText     `json:"text,omitempty"`
-	Image            *wireMedia    `json:"image,omitempty"`
-	Video            *wireMedia    `json:"video,omitempty"`
-	Audio            *wireMedia    `json:"audio,omitempty"`
-	Document         *wireMedia    `json:"document,omitempty"`
-	Sticker          *wireMedia    `json:"sticker,omitempty"`
-	Reaction         *wireReaction `json:"reaction,omitempty"`
-	Template         *wireTemplate `json:"template,omitempty"`
+	MessagingProduct string           `json:"messaging_product"`
+	RecipientType    string           `json:"recipient_type"`
+	To               string           `json:"to"`
+	Type             OutType          `json:"type"`
+	Context          *wireContext     `json:"context,omitempty"`
+	BizOpaque        string           `json:"biz_opaque_callback_data,omitempty"`
+	Text             *wireText        `json:"text,omitempty"`
+	Image            *wireMedia       `json:"image,omitempty"`
+	Video            *wireMedia       `json:"video,omitempty"`
+	Audio            *wireMedia       `json:"audio,omitempty"`
+	Document         *wireMedia       `json:"document,omitempty"`
+	Sticker          *wireMedia       `json:"sticker,omitempty"`
+	Reaction         *wireReaction    `json:"reaction,omitempty"`
+	Template         *wireTemplate    `json:"template,omitempty"`
+	Interactive      *wireInteractive `json:"interactive,omitempty"`
 }
 
 type wireContext struct {
@@ -405,6 +410,8 @@ func (m OutMessage) WireJSON() ([]byte, error) {
 		w.Reaction = &wireReaction{MessageID: m.Reaction.MessageID, Emoji: m.Reaction.Emoji}
 	case OutTypeTemplate:
 		w.Template = wireTemplateOf(m.Template)
+	case OutTypeInteractive:
+		w.Interactive = wireInteractiveOf(m.Interactive)
 	}
 	return marshalJSON(w)
 }
