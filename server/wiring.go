@@ -58,6 +58,7 @@ func (p *Plugin) wire(botID string, signingKey []byte, phones store.Phones) {
 	// The two directions of the object graph close here: a new conversation starts the desk's
 	// automatic steps, and a close empties the inbound cache.
 	p.inbound.Starter = p.desk
+	p.inbound.Survey = p.desk
 	p.notifier.Cache = p.inbound
 	people.Merged = p.notifier.PersonForgotten
 	p.privacy = &privacy.Service{
@@ -82,6 +83,7 @@ func (p *Plugin) configure() {
 	p.outbound.Configure(bridge.Settings{NotePrefix: cfg.InternalNotePrefix, Lease: p.outboundLease(), Problem: problem})
 	p.desk.Configure(workflow.Settings{
 		AutoDistribution: cfg.AutoDistribution, MaxPerAgent: cfg.MaxConversationsPerAgent, Groups: groups, Lease: p.outboundLease(),
+		Survey: workflow.Survey{Enabled: cfg.SurveyEnabled, Question: cfg.SurveyQuestion},
 	})
 	err := p.routes.Setup(routing.Settings{
 		TeamName: cfg.TeamName, Groups: groups,

@@ -65,6 +65,8 @@ type Inbound struct {
 	Notify   ConversationNotifier
 	Starter  Starter
 	Metrics  Counter
+	// Survey takes satisfaction-survey answers (survey.go); optional.
+	Survey SurveyAnswers
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
 	// MediaConcurrency bounds the media transfers (download + file upload) running at once on
@@ -246,6 +248,9 @@ func (in *Inbound) process(ctx context.Context, route Route, contact whatsapp.Co
 	contact, ok := in.validSender(contact, msg)
 	if !ok {
 		return in.refuseSender(route, msg, rec)
+	}
+	if done, err := in.answerSurvey(ctx, route, contact, msg, rec); err != nil || done {
+		return err
 	}
 	waID := contact.WaID
 	person, conv, isNew, err := in.customerFor(route, contact, waID, check)

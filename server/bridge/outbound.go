@@ -88,7 +88,7 @@ func recipient(p *helpdesk.Person) string {
 
 // check refuses what must not be sent at all.
 func (o *Outbound) check(conv *helpdesk.Conversation, d Delivery) error {
-	if conv.State == helpdesk.StateClosed && d.Kind != wapost.KindEnd {
+	if conv.State == helpdesk.StateClosed && !afterClose(d.Kind) {
 		return ErrClosed
 	}
 	if d.FreeForm && !conv.WindowOpen(o.Now()) {

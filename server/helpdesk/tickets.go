@@ -38,6 +38,10 @@ type Ticket struct {
 	Transcript         []TranscriptLine `json:"transcript"`
 	CreatedAt          int64            `json:"created_at"`
 	SavedAt            int64            `json:"saved_at,omitempty"`
+	// Satisfaction survey (csat.go): the customer's answer, when the survey went out, or why not.
+	CSAT         *CSAT  `json:"csat,omitempty"`
+	SurveySentAt int64  `json:"survey_sent_at,omitempty"`
+	CSATSkipped  string `json:"csat_skipped,omitempty"`
 }
 
 // TicketPatch is an agent's edit of a draft; nil fields are left alone.

@@ -48,6 +48,10 @@ type TicketView struct {
 	Transcript []helpdesk.TranscriptLine `json:"transcript,omitempty"`
 	CreatedAt  int64                     `json:"created_at"`
 	SavedAt    int64                     `json:"saved_at,omitempty"`
+	// The satisfaction survey: the answer, when it was sent, or why it was not.
+	CSAT         *helpdesk.CSAT `json:"csat,omitempty"`
+	SurveySentAt int64          `json:"survey_sent_at,omitempty"`
+	CSATSkipped  string         `json:"csat_skipped,omitempty"`
 }
 
 // Team names the team the helpdesk's channels live in (server/routing).
@@ -93,6 +97,7 @@ func (v *Views) Ticket(t *helpdesk.Ticket) TicketView {
 		Customer:           PersonView{ID: t.CustomerID},
 		ConversationStatus: t.ConversationStatus, AgentID: t.AgentID, Transcript: t.Transcript,
 		CreatedAt: t.CreatedAt, SavedAt: t.SavedAt,
+		CSAT: t.CSAT, SurveySentAt: t.SurveySentAt, CSATSkipped: t.CSATSkipped,
 	}
 	if out.Transcript == nil {
 		out.Transcript = []helpdesk.TranscriptLine{}
@@ -106,16 +111,18 @@ func (v *Views) Ticket(t *helpdesk.Ticket) TicketView {
 // TicketSummaryView is a ticket without its transcript, for websocket events: an event's size
 // does not grow with the conversation, and the panel fetches the ticket when it needs the lines.
 type TicketSummaryView struct {
-	ID                 string     `json:"id"`
-	ConversationID     string     `json:"conversation_id"`
-	ChannelID          string     `json:"channel_id"`
-	Status             string     `json:"status"`
-	Subject            string     `json:"subject"`
-	Customer           PersonView `json:"customer"`
-	ConversationStatus string     `json:"conversation_status,omitempty"`
-	AgentID            string     `json:"agent_id,omitempty"`
-	CreatedAt          int64      `json:"created_at"`
-	SavedAt            int64      `json:"saved_at,omitempty"`
+	ID                 string         `json:"id"`
+	ConversationID     string         `json:"conversation_id"`
+	ChannelID          string         `json:"channel_id"`
+	Status             string         `json:"status"`
+	Subject            string         `json:"subject"`
+	Customer           PersonView     `json:"customer"`
+	ConversationStatus string         `json:"conversation_status,omitempty"`
+	AgentID            string         `json:"agent_id,omitempty"`
+	CreatedAt          int64          `json:"created_at"`
+	SavedAt            int64          `json:"saved_at,omitempty"`
+	CSAT               *helpdesk.CSAT `json:"csat,omitempty"`
+	CSATSkipped        string         `json:"csat_skipped,omitempty"`
 }
 
 // TicketSummary renders a ticket's summary.
@@ -125,5 +132,6 @@ func (v *Views) TicketSummary(t *helpdesk.Ticket) TicketSummaryView {
 		ID: full.ID, ConversationID: full.ConversationID, ChannelID: full.ChannelID, Status: full.Status,
 		Subject: full.Subject, Customer: full.Customer, ConversationStatus: full.ConversationStatus,
 		AgentID: full.AgentID, CreatedAt: full.CreatedAt, SavedAt: full.SavedAt,
+		CSAT: full.CSAT, CSATSkipped: full.CSATSkipped,
 	}
 }

@@ -174,5 +174,14 @@ func English() map[string]string {
 		"cmd.lgpd.exported":           "The export of {{.Customer}} ({{.Phone}}) was sent to you as a direct message from the bot.",
 		"cmd.lgpd.confirm":            "This erases {{.Customer}} ({{.Phone}}) for good: every conversation with its posts and files, tickets, message and delivery records; queue announcements lose the name and phone. It cannot be undone. To go ahead, run `{{.Command}}`.",
 		"cmd.lgpd.erased":             "Erased: {{.Conversations}} conversation(s), {{.Tickets}} ticket(s), {{.Posts}} post(s), {{.Records}} record(s). An audit entry records who erased and when, without personal data. A later message from that phone starts a new customer.",
+		// Service levels (issue 14): satisfaction survey and the window reminder.
+		"survey.question":     "How was our service today?",
+		"survey.great":        "Great",
+		"survey.okay":         "Okay",
+		"survey.poor":         "Poor",
+		"survey.thanks":       "Thank you for your answer!",
+		"survey.answer":       "The customer rated the service: {{.Answer}} ({{.Score}}).",
+		"survey.answer_again": "The customer answered the survey again ({{.Answer}}); the first answer stands: {{.First}}.",
+		"reminder.window":     "{{.Agent}}, one hour of the 24-hour window with {{.Customer}} is left: after it only HSM templates can be sent.",
 	}
 }

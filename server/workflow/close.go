@@ -79,6 +79,9 @@ func (d *Desk) completeClose(ctx context.Context, conv *helpdesk.Conversation) (
 	if _, appErr := d.API.CreatePost(closing); appErr != nil {
 		d.API.LogWarn("Could not post the closing note", "conversation_id", conv.ID, "error", appErr.Error())
 	}
+	if ticket, err = d.sendSurvey(ctx, conv, ticket); err != nil {
+		notices = append(notices, err)
+	}
 	d.changed(conv)
 	if d.Notify != nil {
 		d.Notify.TicketChanged(ticket)

@@ -30,6 +30,8 @@ type Settings struct {
 	// Lease is how long a close or a new conversation's setup may take before the repair job
 	// completes it (0 = 2 minutes).
 	Lease time.Duration
+	// Survey is the satisfaction survey after a close (survey.go).
+	Survey Survey
 }
 
 // Group returns a chat group by name.
@@ -84,6 +86,8 @@ type Deps struct {
 	Routes    Routes
 	Notify    Notifier
 	Announcer Announcer
+	// CSAT hears about stored satisfaction answers; optional.
+	CSAT CSATRecorder
 }
 
 // Desk carries out agents' actions.
