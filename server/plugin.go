@@ -126,6 +126,7 @@ func (p *Plugin) OnActivate() (err error) {
 		{"templates-sync", p.jobInterval(templateSyncInterval), p.syncTemplates},
 		{"repair", p.repairInterval(), p.repair},
 		{"retention", p.retentionInterval(), p.enforceRetention},
+		{"window-reminder", p.jobInterval(reminderInterval), p.remindWindows},
 	} {
 		job, err := cluster.Schedule(p.API, j.key, cluster.MakeWaitForInterval(j.every), j.run)
 		if err != nil {

@@ -44,7 +44,7 @@ func (p *Plugin) wire(botID string, signingKey []byte, phones store.Phones) {
 	p.inbound = &bridge.Inbound{
 		API: p.API, KV: p.kv, BotUserID: botID, People: people, Conversations: conversations, Messages: messages,
 		Texts: p.texts, Emoji: format.NewEmoji(), Signer: signer, BusyWait: 3 * time.Second,
-		Routes: p.routes, Notify: p.notifier, Metrics: p.stats,
+		Routes: p.routes, Notify: p.notifier, Metrics: p.stats, Now: now,
 	}
 	p.desk = workflow.NewDesk(workflow.Deps{
 		API: p.API, BotUserID: botID, Outbound: p.outbound, Texts: p.texts, Signer: signer, Now: now,

@@ -175,3 +175,9 @@ func PeopleSearchKey(term string) string { return prefix + "psearch/t/" + shortI
 // PeopleSearchEntryKey holds a person's search terms, so a change or an erasure reaches exactly
 // their buckets.
 func PeopleSearchEntryKey(personID string) string { return prefix + "psearch/e/" + personID }
+
+// WindowReminderKey claims the reminder of one customer-service window of a conversation (the
+// window is named by the customer's last message time), so it is posted once across nodes.
+func WindowReminderKey(convID string, lastInboundAt int64) string {
+	return prefix + "remind/" + convID + "/" + strconv.FormatInt(lastInboundAt, 10)
+}
