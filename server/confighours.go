@@ -12,7 +12,7 @@ func parseHours(g *helpdesk.Group) error {
 	schedule, err := hours.Parse(g.TimeZone, g.BusinessHours, g.Holidays)
 	if err != nil {
 		if g.Name == helpdesk.DefaultGroupName {
-			return errors.Wrap(err, "business hours")
+			return err // the top-level settings: the message names the line or value already
 		}
 		return errors.Wrapf(err, "chat group %q", g.Name)
 	}

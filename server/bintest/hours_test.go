@@ -69,3 +69,22 @@ func TestOutOfHoursConversationWaitsUntilHoursBegin(t *testing.T) {
 	assert.Empty(t, e.outsideHours(e.alice.Id))
 	assert.Equal(t, []string{outOfHours}, e.sentTexts(), "no second out-of-hours message")
 }
+
+func TestBadBusinessHoursAreRefusedByTheSystemConsoleNamingTheLine(t *testing.T) {
+	e := newEnv(t, 1, withSetting("BusinessHours", "mon 08:00-18:00\nfri 9h-18h"))
+	require.NoError(t, e.node(0).Healthy(), "a bad value never crashes the plugin")
+	assert.Contains(t, e.store.LogText(), `business hours line 2 ("fri 9h-18h"): time "9h" must be HH:MM`)
+	rec := e.deliver(0, e.graph.InboundText(maria, "Maria", "wamid.h", "oi", time.Now()))
+	assert.Equal(t, http.StatusServiceUnavailable, rec.Code, "Meta retries once the setting is fixed")
+
+	cfg := e.store.Config()
+	cfg.PluginSettings.Plugins[pluginID] = map[string]any{"teamname": "acme", "businesshours": "seg 08:00-12:00", "timezone": "America/Recife",
+		"chatgroups": `[{"name":"vendas","phone_number_id":"9","queue_channel":"fila-vendas","holidays":"2027-02-08, 08/02/2027"}]`}
+	_, err := e.node(0).Hooks().ConfigurationWillBeSaved(cfg)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `chat group "vendas": holiday "08/02/2027" is not an ISO date`)
+
+	cfg.PluginSettings.Plugins[pluginID] = map[string]any{"teamname": "acme", "businesshours": "seg-sex 08:00-18:00\nsab 08:00-12:00", "timezone": "America/Recife"}
+	_, err = e.node(0).Hooks().ConfigurationWillBeSaved(cfg)
+	assert.NoError(t, err)
+}
