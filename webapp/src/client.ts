@@ -4,6 +4,7 @@
 import {PLUGIN_ID} from './manifest';
 import type {
     ActionAnswer,
+    BusinessHours,
     Conversation,
     ConversationState,
     Credits,
@@ -183,5 +184,9 @@ export class Client {
 
     getCredits(): Promise<Credits> {
         return this.request('GET', 'credits');
+    }
+
+    getHours(): Promise<BusinessHours> {
+        return this.request('GET', 'hours');
     }
 }

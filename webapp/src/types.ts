@@ -59,6 +59,22 @@ export interface Ticket {
     transcript?: TranscriptEntry[];
     created_at: number;
     saved_at?: number;
+
+    /** The satisfaction survey's answer (3 great, 2 okay, 1 poor), when it went out, or why not. */
+    csat?: Csat | null;
+    survey_sent_at?: number;
+    csat_skipped?: string;
+}
+
+export interface Csat {
+    score: number;
+    at: number;
+}
+
+/** GET hours: whether each of the agent's chat groups is inside business hours. */
+export interface BusinessHours {
+    groups: Array<{group: string; open: boolean; time_zone?: string}>;
+    outside_hours: string[];
 }
 
 export interface Person {

@@ -9,7 +9,7 @@ import {Helpdesk} from '../src/helpdesk';
 import type {Locale} from '../src/i18n';
 import type {GlobalState, Post} from '../src/mattermost';
 import {PluginStore, initialState} from '../src/store';
-import type {Conversation, Credits, Paged, Person, Ticket} from '../src/types';
+import type {BusinessHours, Conversation, Credits, Paged, Person, Ticket} from '../src/types';
 
 export const NOW = Date.UTC(2025, 4, 20, 15, 0, 0);
 
@@ -92,6 +92,7 @@ export interface MockData {
     credits?: Credits;
     people?: Person[];
     attendNotices?: string[];
+    hours?: BusinessHours;
 }
 
 /** A list as one page of the API's answer. */
@@ -104,6 +105,7 @@ export function mockClient(data: MockData = {}) {
         getConversations: vi.spyOn(client, 'getConversations').mockImplementation(async (state) => paged(state === 'waiting' ? data.waiting ?? [] : state === 'active' ? data.active ?? [] : [])),
         getTickets: vi.spyOn(client, 'getTickets').mockImplementation(async () => data.drafts ?? []),
         getCredits: vi.spyOn(client, 'getCredits').mockImplementation(async () => data.credits ?? credits()),
+        getHours: vi.spyOn(client, 'getHours').mockImplementation(async () => data.hours ?? {groups: [], outside_hours: []}),
         // The server's real shapes: POST attend answers {conversation, notices}, close {ticket, notices}.
         attend: vi.spyOn(client, 'attend').mockImplementation(async (id) => {
             const c = [...(data.waiting ?? []), ...(data.active ?? [])].find((x) => x.id === id);

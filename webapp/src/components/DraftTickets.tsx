@@ -10,6 +10,7 @@ import type {Ticket} from '../types';
 
 import {CustomerPicker} from './CustomerPicker';
 import {NewPersonForm} from './NewPersonForm';
+import {CsatLine} from './ServiceLevels';
 import {useTicketDraft} from './useTicketDraft';
 
 function Transcript({ticket}: {ticket: Ticket}) {
@@ -97,6 +98,7 @@ function TicketCard({ticket}: {ticket: Ticket}) {
             <div className='wahd-ticket-meta'>
                 {t('ticket.created', {time: formatDateTime(ticket.created_at, locale)})}
             </div>
+            <CsatLine ticket={ticket}/>
 
             <Transcript ticket={ticket}/>
 

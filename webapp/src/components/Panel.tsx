@@ -5,6 +5,7 @@ import {conversationsIn, draftTickets, isLowBalance} from '../store';
 
 import {ConversationTable} from './ConversationTable';
 import {DraftTickets} from './DraftTickets';
+import {HoursBanner} from './ServiceLevels';
 import {ensureStyles} from './styles';
 
 export type TabKey = 'waiting' | 'active' | 'drafts';
@@ -106,6 +107,7 @@ export function Panel({initialTab = 'waiting'}: {initialTab?: TabKey}) {
                 >{'↻ '}{t('common.refresh')}</button>
             </div>
             <CreditsWarning/>
+            <HoursBanner/>
             {error && (
                 <div
                     className='wahd-banner wahd-banner--error'
