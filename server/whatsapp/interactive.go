@@ -89,7 +89,7 @@ type wireButtonReply struct {
 func wireInteractiveOf(in *OutInteractive) *wireInteractive {
 	w := &wireInteractive{Type: interactiveTypeBtns, Body: wireBody{Text: in.Body}}
 	for _, b := range in.Buttons {
-		w.Action.Buttons = append(w.Action.Buttons, wireButton{Type: "reply", Reply: wireButtonReply{ID: b.ID, Title: b.Title}})
+		w.Action.Buttons = append(w.Action.Buttons, wireButton{Type: "reply", Reply: wireButtonReply(b)})
 	}
 	return w
 }
