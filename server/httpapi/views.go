@@ -122,6 +122,7 @@ type TicketSummaryView struct {
 	CreatedAt          int64          `json:"created_at"`
 	SavedAt            int64          `json:"saved_at,omitempty"`
 	CSAT               *helpdesk.CSAT `json:"csat,omitempty"`
+	SurveySentAt       int64          `json:"survey_sent_at,omitempty"`
 	CSATSkipped        string         `json:"csat_skipped,omitempty"`
 }
 
@@ -132,6 +133,6 @@ func (v *Views) TicketSummary(t *helpdesk.Ticket) TicketSummaryView {
 		ID: full.ID, ConversationID: full.ConversationID, ChannelID: full.ChannelID, Status: full.Status,
 		Subject: full.Subject, Customer: full.Customer, ConversationStatus: full.ConversationStatus,
 		AgentID: full.AgentID, CreatedAt: full.CreatedAt, SavedAt: full.SavedAt,
-		CSAT: full.CSAT, CSATSkipped: full.CSATSkipped,
+		CSAT: full.CSAT, SurveySentAt: full.SurveySentAt, CSATSkipped: full.CSATSkipped,
 	}
 }

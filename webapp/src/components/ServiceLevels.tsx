@@ -38,7 +38,7 @@ export function HoursBanner({pollMs = HOURS_POLL_MS}: {pollMs?: number}) {
             role='status'
             data-testid='wa-outside-hours'
         >
-            <span>{'🌙 '}{text}</span>
+            <span>{text}</span>
         </div>
     );
 }

@@ -1,0 +1,79 @@
+// End-to-end test of the panel's service levels in headless Chromium against the real plugin
+// binary (server/bintest/e2e_service_test.go): node servicelevels.e2e.mjs <base URL> <shots dir>.
+import {chromium} from 'playwright-core';
+
+const [base, shots] = process.argv.slice(2);
+const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
+
+function check(cond, msg) {
+    if (!cond) {
+        throw new Error('check failed: ' + msg);
+    }
+}
+
+async function post(path, body) {
+    const res = await fetch(base + path, {method: 'POST', headers: {'Content-Type': 'application/json'}, body: JSON.stringify(body || {})});
+    const text = await res.text();
+    check(res.ok, `${path} answered ${res.status}: ${text}`);
+    return text ? JSON.parse(text) : null;
+}
+
+const browser = await chromium.launch({executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: ARGS});
+let passed = 0;
+let failed = 0;
+async function step(name, fn) {
+    try {
+        await fn();
+        passed++;
+        console.log('ok   ' + name);
+    } catch (e) {
+        failed++;
+        console.log('FAIL ' + name + ': ' + e.message);
+        throw e;
+    }
+}
+
+try {
+    const page = await browser.newPage({viewport: {width: 900, height: 640}});
+    page.on('pageerror', (e) => console.log('page error: ' + e.message));
+    const {user} = await (await fetch(base + '/e2e/session')).json();
+    await page.goto(`${base}/?user=${user}&locale=en`);
+    await page.getByTestId('wa-panel').waitFor();
+
+    let conversation;
+    await step('outside business hours the panel says so, and a new conversation waits', async () => {
+        const banner = page.getByTestId('wa-outside-hours');
+        await banner.waitFor({timeout: 10000});
+        check((await banner.innerText()).includes('Outside business hours'), 'banner text');
+        const delivered = await post('/e2e/deliver', {from: '551187654321', name: 'Maria Souza', text: 'Oi, preciso de ajuda'});
+        conversation = delivered.conversation_id;
+        await page.getByTestId('wa-tab-waiting').click();
+        await page.getByTestId('wa-row-' + conversation).waitFor({timeout: 10000});
+        await page.screenshot({path: shots + '/outside-hours.png'});
+    });
+
+    let ticket;
+    await step('attended by hand and ended, the draft ticket says the survey went out', async () => {
+        await page.getByTestId('wa-attend-' + conversation).click();
+        await page.getByTestId('wa-tab-active').click();
+        await page.getByTestId('wa-close-' + conversation).click();
+        await page.getByTestId('wa-close-confirm-' + conversation).click();
+        await page.getByTestId('wa-row-' + conversation).waitFor({state: 'detached', timeout: 10000});
+        await page.getByTestId('wa-tab-drafts').click();
+        await page.waitForFunction(() => document.querySelector('[data-testid^="wa-ticket-csat-"]'), null, {timeout: 10000});
+        const line = page.locator('[data-testid^="wa-ticket-csat-"]').first();
+        ticket = (await line.getAttribute('data-testid')).replace('wa-ticket-csat-', '');
+        check((await line.innerText()).includes('no answer yet'), 'pending survey: ' + await line.innerText());
+    });
+
+    await step('the customer\'s answer appears on the ticket without reload', async () => {
+        await post('/e2e/press', {from: '551187654321', name: 'Maria Souza', ticket});
+        await page.waitForFunction((id) => (document.querySelector(`[data-testid="wa-ticket-csat-${id}"]`)?.textContent || '').includes('Great (3/3)'), ticket, {timeout: 10000});
+        await page.getByTestId('wa-ticket-' + ticket).screenshot({path: shots + '/ticket-csat.png'});
+    });
+} finally {
+    await browser.close();
+    console.log(`${passed} passed, ${failed} failed`);
+}
+process.exit(failed === 0 ? 0 : 1);
