@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mattermost/mattermost/server/public/model"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -130,4 +131,25 @@ func TestSurveyIsNotSentOutsideTheWindow(t *testing.T) {
 	// A press for a survey that was never sent is not an answer.
 	e.pressButton(maria, "Maria", "wamid.none", "csat:"+ticketID+":3", "Great")
 	assert.Nil(t, e.ticket(e.alice.Id, ticketID)["csat"])
+}
+
+func TestSurveySpeaksPortugueseOnABrazilianServer(t *testing.T) {
+	e := newEnv(t, 1, withSetting("SurveyEnabled", true))
+	e.store.UpdateConfig(func(c *model.Config) { c.LocalizationSettings.DefaultServerLocale = model.NewPointer("pt-BR") })
+	require.NoError(t, e.c.UpdateSettings(map[string]any{"SurveyQuestion": ""})) // the plugin rereads the locale
+	convID, ch := e.conversation(maria, "Maria Souza")
+	require.Equal(t, http.StatusOK, e.attend(0, e.alice.Id, convID))
+	e.graph.Reset()
+	ticketID := e.closeTicket(e.alice.Id, convID)
+	sent := e.graph.Sent()
+	require.Len(t, sent, 1)
+	raw, _ := json.Marshal(sent[0].Raw["interactive"])
+	assert.Contains(t, string(raw), `"text":"Como foi o nosso atendimento hoje?"`)
+	for _, title := range []string{`"title":"Ótimo"`, `"title":"Regular"`, `"title":"Ruim"`} {
+		assert.Contains(t, string(raw), title)
+	}
+	e.pressButton(maria, "Maria Souza", sent[0].WAMID, "csat:"+ticketID+":2", "Regular")
+	assert.EqualValues(t, 2, e.ticket(e.alice.Id, ticketID)["csat"].(map[string]any)["score"])
+	assert.Contains(t, e.sentTexts(), "Obrigado pela sua resposta!")
+	assert.Contains(t, e.channelMessages(ch.Id), "O cliente avaliou o atendimento: Regular (2).")
 }
