@@ -63,6 +63,9 @@ type ClientConfig struct {
 
 	// MessagesPerSecond paces all POSTs to /messages of this client (0 = unlimited).
 	MessagesPerSecond float64
+	// Pacer, when set, paces those POSTs instead of this client's own limiter: a cluster-wide
+	// pacer holds MessagesPerSecond for every node together.
+	Pacer Pacer
 
 	// Sleep waits between attempts and for the pacer; injectable for tests.
 	Sleep func(context.Context, time.Duration) error
@@ -75,8 +78,13 @@ type Client struct {
 	http *http.Client
 	// mediaHTTP carries file transfers, which may take much longer than a JSON call.
 	mediaHTTP *http.Client
-	limiter   *RateLimiter
+	limiter   Pacer
 	cfgErr    error
+}
+
+// Pacer blocks a send until the rate allows it or ctx ends.
+type Pacer interface {
+	Wait(ctx context.Context) error
 }
 
 // NewClient builds a client. An invalid BaseURL is reported by every call
@@ -114,7 +122,10 @@ func NewClient(cfg ClientConfig) *Client {
 	if c.mediaHTTP == nil {
 		c.mediaHTTP = c.http
 	}
-	if cfg.MessagesPerSecond > 0 {
+	switch {
+	case cfg.Pacer != nil:
+		c.limiter = cfg.Pacer
+	case cfg.MessagesPerSecond > 0:
 		c.limiter = newRateLimiter(cfg.MessagesPerSecond, 1, time.Now, cfg.Sleep)
 	}
 	u, err := url.Parse(cfg.BaseURL)
@@ -188,7 +199,10 @@ var errBodyTooLarge = errors.New("response body too large")
 func (c *Client) do(ctx context.Context, req apiRequest) (*apiResponse, error) {
 	var lastErr error
 	for attempt := 1; ; attempt++ {
-		if req.paced {
+		if err := ctx.Err(); err != nil {
+			return nil, errors.Wrap(err, "send not attempted")
+		}
+		if req.paced && c.limiter != nil {
 			if err := c.limiter.Wait(ctx); err != nil {
 				return nil, err
 			}
