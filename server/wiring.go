@@ -33,7 +33,9 @@ func (p *Plugin) wire(botID string, signingKey []byte, phones store.Phones) {
 		Granted:      func() int { return p.getConfiguration().CreditsGranted },
 		LowThreshold: func() int { return p.getConfiguration().LowCreditThreshold },
 	}
-	p.routes = &routing.Routes{API: p.API, BotUserID: botID, Texts: p.texts, Instrument: p.stats, Pacer: p.clusterPacer}
+	p.routes = &routing.Routes{API: p.API, BotUserID: botID, Texts: p.texts, Instrument: p.stats, Pacer: p.clusterPacer,
+		MediaBudget: whatsapp.NewMediaBudget(mediaBudgetBytes),
+	}
 	views := &httpapi.Views{API: p.API, People: people, Team: p.routes}
 	p.notifier = &notify.Notifier{
 		API: p.API, KV: p.kv, BotUserID: botID, Texts: p.texts,
@@ -108,6 +110,10 @@ func (p *Plugin) now() time.Time {
 func (p *Plugin) claimLease() time.Duration {
 	return max(10*time.Second, (mediaTimeoutFactor+1)*time.Duration(p.getConfiguration().GraphAPITimeoutSeconds)*time.Second)
 }
+
+// mediaBudgetBytes bounds the media a node holds in memory at once: two 50 MB documents, or one
+// of WhatsApp's largest (100 MB) alone.
+const mediaBudgetBytes = 100 << 20
 
 // clusterPacer holds a phone number's send rate for the whole cluster (see server/pacing).
 func (p *Plugin) clusterPacer(phoneNumberID string, perSecond float64) whatsapp.Pacer {

@@ -62,6 +62,8 @@ type Routes struct {
 	BotUserID  string
 	Texts      *l10n.Translator
 	Instrument Instrument
+	// MediaBudget bounds the media bytes this node holds at once, across every number.
+	MediaBudget *whatsapp.MediaBudget
 	// Pacer, when set, builds the cluster-wide pacer of a phone number's sends.
 	Pacer func(phoneNumberID string, perSecond float64) whatsapp.Pacer
 
@@ -272,6 +274,7 @@ func (r *Routes) graphClient(s Settings, phoneNumberID string) *whatsapp.Client 
 		MaxBackoff:        8 * time.Second,
 		MessagesPerSecond: s.MessagesPerSecond,
 		Pacer:             r.pacer(phoneNumberID, s.MessagesPerSecond),
+		MediaBudget:       r.MediaBudget,
 	})
 }
 
