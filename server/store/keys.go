@@ -181,3 +181,8 @@ func PeopleSearchEntryKey(personID string) string { return prefix + "psearch/e/"
 func WindowReminderKey(convID string, lastInboundAt int64) string {
 	return prefix + "remind/" + convID + "/" + strconv.FormatInt(lastInboundAt, 10)
 }
+
+// PaceKey counts the sends of one phone number in one pacing window, for the whole cluster.
+func PaceKey(name string, window int64) string {
+	return prefix + "pace/" + shortID(name) + "/" + strconv.FormatInt(window, 36)
+}
