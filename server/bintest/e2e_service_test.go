@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/internal/fakegraph"
 )
 
 // TestServiceLevelsEndToEndInChromium drives the service-level parts of the panel in headless
@@ -64,7 +66,17 @@ func TestServiceLevelsEndToEndInChromium(t *testing.T) {
 			http.Error(w, "no survey was sent", http.StatusConflict)
 			return
 		}
-		e.pressButton(in.From, in.Name, surveyWAMID, "csat:"+in.Ticket+":3", "Great")
+		// Not e.pressButton: require must not stop the test from this handler's goroutine.
+		rec := e.deliver(0, e.graph.InboundMessage(fakegraph.Contact{Name: in.Name, WaID: in.From}, map[string]any{
+			"timestamp":   time.Now().Unix(),
+			"type":        "interactive",
+			"context":     map[string]any{"from": e.graph.Options().PhoneNumberID, "id": surveyWAMID},
+			"interactive": map[string]any{"type": "button_reply", "button_reply": map[string]any{"id": "csat:" + in.Ticket + ":3", "title": "Great"}},
+		}))
+		if rec.Code != http.StatusOK {
+			http.Error(w, rec.Body.String(), rec.Code)
+			return
+		}
 		writeTestJSON(w, map[string]any{"ok": true})
 	})
 	mux.Handle("/", host)
