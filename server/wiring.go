@@ -12,6 +12,7 @@ import (
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/httpapi"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/notify"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/privacy"
+	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/reports"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/routing"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/store"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/webhook"
@@ -31,6 +32,8 @@ func (p *Plugin) wire(botID string, signingKey []byte, phones store.Phones) {
 		Granted:      func() int { return p.getConfiguration().CreditsGranted },
 		LowThreshold: func() int { return p.getConfiguration().LowCreditThreshold },
 	}
+	// Chat groups have no time zone setting yet: the indicators count days in UTC.
+	indicators := &reports.Service{KV: p.kv}
 	p.routes = &routing.Routes{API: p.API, BotUserID: botID, Texts: p.texts, Instrument: p.stats}
 	views := &httpapi.Views{API: p.API, People: people, Team: p.routes}
 	p.notifier = &notify.Notifier{
@@ -54,6 +57,8 @@ func (p *Plugin) wire(botID string, signingKey []byte, phones store.Phones) {
 		Tickets:   tickets,
 		Macros:    &helpdesk.Macros{KV: p.kv, Now: now},
 		Templates: &workflow.Templates{KV: p.kv, Now: now, Sources: p.routes},
+		Pauses:    &helpdesk.Pauses{KV: p.kv, Now: now},
+		Reports:   indicators,
 	})
 	// The two directions of the object graph close here: a new conversation starts the desk's
 	// automatic steps, and a close empties the inbound cache.
