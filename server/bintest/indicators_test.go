@@ -190,7 +190,7 @@ type scriptedClock struct {
 
 func (c scriptedClock) at(scripted time.Duration) {
 	c.e.t.Helper()
-	offset := c.base.Add(scripted).Sub(time.Now()).Milliseconds()
+	offset := time.Until(c.base.Add(scripted)).Milliseconds()
 	require.NoError(c.e.t, c.e.c.UpdateSettings(map[string]any{"ClockOffsetMillis": offset}))
 }
 

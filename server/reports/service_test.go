@@ -14,7 +14,9 @@ import (
 
 var day = time.Date(2026, 12, 3, 0, 0, 0, 0, time.UTC)
 
-func at(h, m, s int) int64 { return day.Add(time.Duration(h)*time.Hour + time.Duration(m)*time.Minute + time.Duration(s)*time.Second).UnixMilli() }
+func at(h, m, s int) int64 {
+	return day.Add(time.Duration(h)*time.Hour + time.Duration(m)*time.Minute + time.Duration(s)*time.Second).UnixMilli()
+}
 
 func TestClosedConversationsAndCSATMakeTheSummary(t *testing.T) {
 	s := &Service{KV: &pluginapi.MemoryStore{}}
