@@ -334,3 +334,40 @@ func TestIndicatorsOfAScriptedDayEqualHandComputedValues(t *testing.T) {
 	assert.Contains(t, pt, "Tempo médio de espera")
 	assert.Contains(t, pt, "| 4 | 3 | 4m00s |")
 }
+
+// An installation upgraded from a version without indicators: the once-per-cluster migration
+// adds the conversations closed before, with the same numbers the closes would have given.
+func TestIndicatorsBackfillConversationsClosedBeforeTheUpgrade(t *testing.T) {
+	e := newEnv(t, 1)
+	clock := scriptIndicatorsDay(e)
+	for _, k := range e.store.KVKeys(pluginID) {
+		if strings.HasPrefix(k, "v1/rptday/") || strings.HasPrefix(k, "v1/rptconv/") || k == "v1/migrated/indicators-v1" {
+			e.store.SetKVValue(pluginID, k, nil, 0)
+		}
+	}
+	from := clock.base.UTC().AddDate(0, 0, -1).Format("2006-01-02")
+	to := clock.base.Add(time.Hour).UTC().Format("2006-01-02")
+	read := func() summary {
+		code, body := e.api(0, e.alice.Id, http.MethodGet, "/reports/summary?from="+from+"&to="+to, nil)
+		require.Equal(t, http.StatusOK, code, string(body))
+		var s summary
+		require.NoError(t, json.Unmarshal(body, &s))
+		return s
+	}
+	require.Zero(t, read().Conversations, "the indicators are gone, as before the upgrade")
+
+	e.node(0).Deactivate()
+	require.NoError(t, e.node(0).Activate())
+	e.eventually(func() bool { return read().Conversations == 4 }, "the migration adds the earlier conversations")
+	s := read()
+	assert.Equal(t, 3, s.Attended)
+	assert.Equal(t, float64(240), s.AvgWaitSeconds)
+	assert.Equal(t, float64(330), s.AvgFirstResponseSeconds)
+	assert.Equal(t, float64(760), s.AvgHandleSeconds)
+
+	// Activating again (another node, a restart) adds nothing twice.
+	e.node(0).Deactivate()
+	require.NoError(t, e.node(0).Activate())
+	time.Sleep(300 * time.Millisecond)
+	assert.Equal(t, 4, read().Conversations)
+}

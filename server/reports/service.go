@@ -25,6 +25,25 @@ type Service struct {
 	Location func(group string) *time.Location
 }
 
+// LocationOf is the time zone group's days are counted in.
+func (s *Service) LocationOf(group string) *time.Location { return s.loc(group) }
+
+// Backfill adds conversations closed before the indicators existed (a once-per-cluster
+// migration); those already counted are skipped by their claims, so a rerun adds nothing.
+func (s *Service) Backfill(closed []*helpdesk.Conversation) (int, error) {
+	n := 0
+	for _, c := range closed {
+		if c.State != helpdesk.StateClosed {
+			continue
+		}
+		if err := s.Closed(c); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}
+
 func (s *Service) loc(group string) *time.Location {
 	if s.Location != nil {
 		if l := s.Location(group); l != nil {
@@ -37,6 +56,7 @@ func (s *Service) loc(group string) *time.Location {
 // Closed adds a closed conversation to the day it was created on, once: a close completed again
 // by the repair job, or on another node, finds the claim taken. (A node that dies between the
 // claim and the addition leaves that one conversation out; counting it twice would be worse.)
+// The conversation is counted on its creation day, so its wait, handling and CSAT share a day.
 func (s *Service) Closed(conv *helpdesk.Conversation) error {
 	if conv == nil || conv.CreatedAt == 0 {
 		return nil
@@ -59,13 +79,18 @@ func (s *Service) Closed(conv *helpdesk.Conversation) error {
 			t.FirstN, t.FirstMS = 1, nonNegative(conv.FirstResponseAt-conv.AttendedAt)
 		}
 	}
-	return s.update(conv.Group, created, func(d *Day) {
+	err = s.update(conv.Group, created, func(d *Day) {
 		d.add(t)
 		d.Hours[created.Hour()]++
 		if conv.AgentID != "" {
 			d.agent(conv.AgentID).add(t)
 		}
 	})
+	if err != nil {
+		// Not added: free the claim so the repair job's close or the backfill can add it.
+		_ = s.KV.Delete(store.ReportCountedKey(conv.ID))
+	}
+	return err
 }
 
 // AddCSAT adds a satisfaction score (1 to 3) given to agentID's conversation of group; day is

@@ -102,3 +102,22 @@ func TestPeriodIsBounded(t *testing.T) {
 	assert.Len(t, days, 7)
 	assert.Equal(t, "2026-12-03", days[6])
 }
+
+func TestBackfillAddsEarlierClosedConversationsOnce(t *testing.T) {
+	s := &Service{KV: &pluginapi.MemoryStore{}}
+	counted := &helpdesk.Conversation{ID: "c1", Group: "default", State: helpdesk.StateClosed, AgentID: "alice", CreatedAt: at(8, 0, 0), AttendedAt: at(8, 1, 0), ClosedAt: at(8, 11, 0)}
+	require.NoError(t, s.Closed(counted)) // closed after the upgrade: already counted
+	earlier := &helpdesk.Conversation{ID: "c2", Group: "default", State: helpdesk.StateClosed, AgentID: "bob", CreatedAt: at(9, 0, 0), AttendedAt: at(9, 3, 0), ClosedAt: at(9, 33, 0)}
+	closing := &helpdesk.Conversation{ID: "c3", Group: "default", State: helpdesk.StateClosing, CreatedAt: at(10, 0, 0)}
+
+	for run := 0; run < 2; run++ { // a rerun (a node died midway) adds nothing
+		_, err := s.Backfill([]*helpdesk.Conversation{counted, earlier, closing})
+		require.NoError(t, err)
+	}
+	sum, err := s.Sum([]string{"default"}, Period{From: day, To: day})
+	require.NoError(t, err)
+	got := Summarize(sum, func(id string) string { return id })
+	assert.Equal(t, 2, got.Conversations, "the closing one is counted when its close completes")
+	assert.Equal(t, float64(120), got.AvgWaitSeconds, "(1+3)/2 minutes")
+	assert.Equal(t, float64(1200), got.AvgHandleSeconds, "(10+30)/2 minutes")
+}

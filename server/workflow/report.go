@@ -17,7 +17,8 @@ type ReportQuery struct {
 }
 
 // Report answers the indicators of the user's chat groups over a period. Days are counted in
-// UTC (chat groups have no time zone yet); the answer says so in time_zone.
+// the groups' time zone (reports.Service.Location; UTC while chat groups have none, or when
+// the groups asked for differ); the answer names it in time_zone.
 func (d *Desk) Report(userID string, q ReportQuery) (reports.Summary, error) {
 	if d.reports == nil {
 		return reports.Summary{}, helpdesk.Refuse(helpdesk.ErrNotFound, "error.report_unavailable")
@@ -32,7 +33,7 @@ func (d *Desk) Report(userID string, q ReportQuery) (reports.Summary, error) {
 		}
 		groups = []string{q.Group}
 	}
-	loc := time.UTC
+	loc := d.reportLocation(groups)
 	today := d.Now().In(loc)
 	to, err := parseDay(q.To, today, loc)
 	if err != nil {
@@ -52,12 +53,43 @@ func (d *Desk) Report(userID string, q ReportQuery) (reports.Summary, error) {
 	return out, nil
 }
 
+// reportLocation is the time zone of the groups' days: theirs when they share one, else UTC.
+func (d *Desk) reportLocation(groups []string) *time.Location {
+	var loc *time.Location
+	for _, g := range groups {
+		l := d.reports.LocationOf(g)
+		if loc != nil && l.String() != loc.String() {
+			return time.UTC
+		}
+		loc = l
+	}
+	if loc == nil {
+		return time.UTC
+	}
+	return loc
+}
+
+// BackfillIndicators adds the conversations closed before the indicators existed.
+func (d *Desk) BackfillIndicators() (int, error) {
+	if d.reports == nil {
+		return 0, nil
+	}
+	closed, err := d.conversations.List(helpdesk.StateClosed)
+	if err != nil {
+		return 0, err
+	}
+	return d.reports.Backfill(closed)
+}
+
 // ReportDays is the report of the last days days, today included.
 func (d *Desk) ReportDays(userID string, days int) (reports.Summary, error) {
 	if days < 1 || days > reports.MaxDays {
 		return reports.Summary{}, helpdesk.Refuse(helpdesk.ErrInvalid, "error.report_days", "Max", reports.MaxDays)
 	}
-	today := d.Now().UTC()
+	if d.reports == nil {
+		return reports.Summary{}, helpdesk.Refuse(helpdesk.ErrNotFound, "error.report_unavailable")
+	}
+	today := d.Now().In(d.reportLocation(d.AgentGroups(userID)))
 	return d.Report(userID, ReportQuery{From: today.AddDate(0, 0, 1-days).Format(reports.DayFormat), To: today.Format(reports.DayFormat)})
 }
 
