@@ -47,7 +47,7 @@ func (p *Plugin) wire(botID string, signingKey []byte, phones store.Phones) {
 	}
 	p.inbound = &bridge.Inbound{
 		API: p.API, KV: p.kv, BotUserID: botID, People: people, Conversations: conversations, Messages: messages,
-		Texts: p.texts, Emoji: format.NewEmoji(), Signer: signer, BusyWait: 3 * time.Second,
+		Texts: p.texts, Emoji: format.NewEmoji(), Signer: signer, BusyWait: 3 * time.Second, Now: now,
 		Routes: p.routes, Notify: p.notifier, Metrics: p.stats,
 	}
 	p.desk = workflow.NewDesk(workflow.Deps{
