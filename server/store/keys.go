@@ -176,6 +176,11 @@ func PeopleSearchKey(term string) string { return prefix + "psearch/t/" + shortI
 // their buckets.
 func PeopleSearchEntryKey(personID string) string { return prefix + "psearch/e/" + personID }
 
+// PaceKey counts the sends of one phone number in one pacing window, for the whole cluster.
+func PaceKey(name string, window int64) string {
+	return prefix + "pace/" + shortID(name) + "/" + strconv.FormatInt(window, 36)
+}
+
 // AgentPauseKey marks an agent who paused automatic distribution (absent = receiving).
 func AgentPauseKey(userID string) string { return prefix + "pause/" + userID }
 
