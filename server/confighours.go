@@ -1,6 +1,8 @@
 package main
 
 import (
+	"time"
+
 	"github.com/pkg/errors"
 
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/helpdesk"
@@ -27,6 +29,18 @@ const maxSurveyQuestion = 1024
 func (c *configuration) serviceProblems() []string {
 	if len([]rune(c.SurveyQuestion)) > maxSurveyQuestion {
 		return []string{"the satisfaction survey question must be at most 1024 characters"}
+	}
+	return nil
+}
+
+// groupLocation is the time zone a chat group's indicator days are counted in: its business
+// hours' zone when it has business hours, else nil (UTC), so reports without hours stay in UTC.
+func (p *Plugin) groupLocation(name string) *time.Location {
+	groups, _ := p.getConfiguration().groups()
+	for _, g := range groups {
+		if g.Name == name && g.Hours != nil {
+			return g.Hours.Location()
+		}
 	}
 	return nil
 }

@@ -70,13 +70,14 @@ func Definition() *model.Command {
 	credits.AddCommand(model.NewAutocompleteData("add", "<N>", "Grant N more credits (system admins)"))
 	add("stats", "", "Message counters (system admins)")
 	ac.AddCommand(lgpdAutocomplete())
+	indicatorsAutocomplete(ac)
 	add("help", "", "Show help")
 	return &model.Command{
 		Trigger:          Trigger,
 		DisplayName:      "WhatsApp Helpdesk",
 		Description:      "Attend and answer WhatsApp conversations",
 		AutoComplete:     true,
-		AutoCompleteDesc: "Available: queue, attend, macros, macro, hsm, templates, invite, transfer, status, close, ticket, credits, stats, lgpd, help",
+		AutoCompleteDesc: "Available: queue, attend, macros, macro, hsm, templates, invite, transfer, status, close, ticket, credits, stats, lgpd, pause, resume, report, help",
 		AutoCompleteHint: "[command]",
 		AutocompleteData: ac,
 	}
@@ -109,7 +110,7 @@ func (h *Handler) Execute(args *model.CommandArgs) *model.CommandResponse {
 	}
 	switch sub {
 	case "help":
-		return c.reply(c.t("cmd.help", nil))
+		return c.reply(c.t("cmd.help", nil) + "\n" + c.t("cmd.help.indicators", nil))
 	case "queue":
 		return c.queue()
 	case "attend":
@@ -136,6 +137,12 @@ func (h *Handler) Execute(args *model.CommandArgs) *model.CommandResponse {
 		return c.credits(rest)
 	case "lgpd":
 		return c.lgpd(rest)
+	case "pause":
+		return c.pause(true)
+	case "resume":
+		return c.pause(false)
+	case "report":
+		return c.report(rest)
 	case "stats":
 		if !h.Desk.IsAdmin(args.UserId) {
 			return c.reply(c.t("cmd.admin_only", nil))
