@@ -95,6 +95,10 @@ func TestSatisfactionSurveyAfterCloseIsStoredOnTheTicket(t *testing.T) {
 	code, body = e.api(0, e.alice.Id, http.MethodGet, "/conversations?state=waiting", nil)
 	require.Equal(t, http.StatusOK, code)
 	assert.Contains(t, string(body), `"total":0`)
+	code, body = e.api(0, e.alice.Id, http.MethodGet, "/reports/summary", nil)
+	require.Equal(t, http.StatusOK, code, string(body))
+	assert.Contains(t, string(body), `"csat_avg":3`, "the indicators count the answer")
+	assert.Contains(t, string(body), `"csat_count":1`)
 
 	// A second press is noted but the first answer wins, and she is not thanked twice.
 	e.pressButton(maria, "Maria Souza", survey.WAMID, "csat:"+ticketID+":1", "Poor")
@@ -107,6 +111,8 @@ func TestSatisfactionSurveyAfterCloseIsStoredOnTheTicket(t *testing.T) {
 		}
 	}
 	assert.Equal(t, 1, thanks)
+	_, body = e.api(0, e.alice.Id, http.MethodGet, "/reports/summary", nil)
+	assert.Contains(t, string(body), `"csat_count":1`, "a repeated press is not counted again")
 
 	// A reply forged by someone else for Maria's ticket changes nothing: it is an ordinary message.
 	e.pressButton("5521988887777", "Intruso", survey.WAMID, "csat:"+ticketID+":1", "Poor")

@@ -89,8 +89,6 @@ type Deps struct {
 	Routes    Routes
 	Notify    Notifier
 	Announcer Announcer
-	// CSAT hears about stored satisfaction answers; optional.
-	CSAT CSATRecorder
 }
 
 // Desk carries out agents' actions.

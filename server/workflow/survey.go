@@ -1,6 +1,7 @@
 package workflow
 
 import (
+	"cmp"
 	"context"
 	"time"
 
@@ -19,11 +20,6 @@ type Survey struct {
 	Enabled bool
 	// Question is the survey's text; empty uses the localized default.
 	Question string
-}
-
-// CSATRecorder hears about every stored satisfaction answer (the indicators report).
-type CSATRecorder interface {
-	CSATRecorded(*helpdesk.Ticket)
 }
 
 // scoreLabels are the message ids of the survey's buttons, best first (3, 2, 1).
@@ -123,8 +119,12 @@ func (d *Desk) SurveyAnswered(ctx context.Context, group, sender, ticketID strin
 	if d.Notify != nil {
 		d.Notify.TicketChanged(saved)
 	}
-	if d.CSAT != nil {
-		d.CSAT.CSATRecorded(saved)
+	if d.reports != nil {
+		// Counted on the conversation's day with its agent, once: only the first answer records.
+		agent := cmp.Or(saved.AgentID, conv.AgentID)
+		if err := d.reports.AddCSAT(conv.Group, time.UnixMilli(conv.CreatedAt), agent, score); err != nil {
+			d.API.LogWarn("Could not add a survey answer to the indicators", "ticket_id", ticketID, "error", err.Error())
+		}
 	}
 	// The press is a customer message: it opens the window for the thanks.
 	if touched, err := d.conversations.TouchInbound(conv, at); err == nil {
