@@ -70,13 +70,15 @@ func Definition() *model.Command {
 	credits.AddCommand(model.NewAutocompleteData("add", "<N>", "Grant N more credits (system admins)"))
 	add("stats", "", "Message counters (system admins)")
 	ac.AddCommand(lgpdAutocomplete())
+	start := add("start", "<phone> <template> [params...]", "Start a conversation with an approved template (opens a dialog without arguments)")
+	start.AddTextArgument("Phone number with country code", "<phone> <template> [params...]", "")
 	add("help", "", "Show help")
 	return &model.Command{
 		Trigger:          Trigger,
 		DisplayName:      "WhatsApp Helpdesk",
 		Description:      "Attend and answer WhatsApp conversations",
 		AutoComplete:     true,
-		AutoCompleteDesc: "Available: queue, attend, macros, macro, hsm, templates, invite, transfer, status, close, ticket, credits, stats, lgpd, help",
+		AutoCompleteDesc: "Available: queue, attend, macros, macro, hsm, templates, invite, transfer, status, close, ticket, credits, stats, lgpd, start, help",
 		AutoCompleteHint: "[command]",
 		AutocompleteData: ac,
 	}
@@ -109,7 +111,7 @@ func (h *Handler) Execute(args *model.CommandArgs) *model.CommandResponse {
 	}
 	switch sub {
 	case "help":
-		return c.reply(c.t("cmd.help", nil))
+		return c.reply(c.t("cmd.help", nil) + "\n\n" + c.t("cmd.help.start", nil))
 	case "queue":
 		return c.queue()
 	case "attend":
@@ -136,6 +138,8 @@ func (h *Handler) Execute(args *model.CommandArgs) *model.CommandResponse {
 		return c.credits(rest)
 	case "lgpd":
 		return c.lgpd(rest)
+	case "start":
+		return c.start(rest)
 	case "stats":
 		if !h.Desk.IsAdmin(args.UserId) {
 			return c.reply(c.t("cmd.admin_only", nil))

@@ -174,5 +174,23 @@ func English() map[string]string {
 		"cmd.lgpd.exported":           "The export of {{.Customer}} ({{.Phone}}) was sent to you as a direct message from the bot.",
 		"cmd.lgpd.confirm":            "This erases {{.Customer}} ({{.Phone}}) for good: every conversation with its posts and files, tickets, message and delivery records; queue announcements lose the name and phone. It cannot be undone. To go ahead, run `{{.Command}}`.",
 		"cmd.lgpd.erased":             "Erased: {{.Conversations}} conversation(s), {{.Tickets}} ticket(s), {{.Posts}} post(s), {{.Records}} record(s). An audit entry records who erased and when, without personal data. A later message from that phone starts a new customer.",
+
+		// Proactive conversations, opt-out and history (issue 13).
+		"error.bad_phone":         "\"{{.Phone}}\" is not a phone number: type it with the country code, e.g. `+55 11 98765-4321`. Nothing was sent.",
+		"error.opted_out":         "{{.Customer}} ({{.Phone}}) opted out of WhatsApp messages: no conversation can be started with them until they write again. Nothing was sent.",
+		"start.awaiting_reply":    "Conversation started with a template. Until the customer replies there is no 24-hour window: only templates can be sent, and their reply arrives in this channel.",
+		"history.previous":        "Previous conversation with this customer: {{.Channel}} (started {{.When}}, {{.State}}).",
+		"optout.marked":           "The customer opted out (their message was an opt-out word): nobody can start a conversation with them until they write anything else.",
+		"optout.cleared":          "The customer wrote again and is no longer opted out.",
+		"cmd.start.usage":         "Usage: `/whatsapp start <phone> <template> [params...]`, or `/whatsapp start` to fill in a dialog.",
+		"cmd.start.done":          "Conversation with {{.Customer}} started in ~{{.Channel}}: template `{{.Template}}` sent (1 credit).",
+		"cmd.help.start":          "- `/whatsapp start <phone> <template> [params...]`: start a conversation with an approved template (1 credit; a dialog without arguments)",
+		"start.dialog.title":      "New conversation",
+		"start.dialog.submit":     "Send",
+		"start.dialog.phone":      "Phone number",
+		"start.dialog.phone_help": "With the country code, e.g. +55 11 98765-4321.",
+		"start.dialog.intro":      "Sends an approved template to the number and opens the conversation, attended by you. Cost: 1 credit.",
+		"error.header_file":       "The header file must be one you attached yourself. Nothing was sent.",
+		"start.dialog.preview":    "Template `{{.Template}}`: {{.Text}}\n\nCost: 1 credit.",
 	}
 }
