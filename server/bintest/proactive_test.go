@@ -320,11 +320,19 @@ func TestStartWithAMediaHeaderTakesAnAttachedFile(t *testing.T) {
 		Name: "promo_foto", Language: "pt_BR", Status: "APPROVED", Category: "MARKETING",
 		Components: []fakegraph.TemplateComponent{{Type: "HEADER", Format: "IMAGE"}, {Type: "BODY", Text: "Olá {{1}}, veja a novidade."}},
 	})
+	// The panel's form learns which values the template needs.
+	code, body := e.api(0, e.alice.Id, http.MethodGet, "/start/templates", nil)
+	require.Equal(t, http.StatusOK, code, string(body))
+	forms := decodeJSON[[]map[string]any](t, body)
+	require.Len(t, forms, 1)
+	assert.Equal(t, []any{map[string]any{"kind": "header_media", "name": "image"}, map[string]any{"kind": "body", "name": "1"}}, forms[0]["fields"])
+	assert.Equal(t, "Olá {{1}}, veja a novidade.", forms[0]["body"])
+
 	png := []byte("\x89PNG\r\n\x1a\n" + strings.Repeat("x", 64))
 	mine := e.store.AddFile(png, e.queue.Id, e.alice.Id, "promo.png")
 	theirs := e.store.AddFile(png, e.queue.Id, e.bob.Id, "outra.png")
 
-	code, body := e.api(0, e.alice.Id, http.MethodPost, "/conversations", map[string]any{"phone": joanaTyped, "template": "promo_foto", "params": []string{"Joana"}, "header_file_id": theirs.Id})
+	code, body = e.api(0, e.alice.Id, http.MethodPost, "/conversations", map[string]any{"phone": joanaTyped, "template": "promo_foto", "params": []string{"Joana"}, "header_file_id": theirs.Id})
 	assert.Equal(t, http.StatusForbidden, code, string(body))
 	assert.Empty(t, e.graph.Uploads())
 

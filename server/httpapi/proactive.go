@@ -6,6 +6,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/bridge"
+	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/whatsapp"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/workflow"
 )
 
@@ -14,6 +15,37 @@ func (a *API) registerProactive(r *mux.Router) {
 	r.Handle("/conversations", a.agent(a.startConversation)).Methods(http.MethodPost)
 	r.Handle("/conversations/{id}/join", a.agent(a.joinEarlier)).Methods(http.MethodPost)
 	r.Handle("/people/{id}", a.agent(a.personHistory)).Methods(http.MethodGet)
+	r.Handle("/start/templates", a.agent(a.startTemplates)).Methods(http.MethodGet)
+}
+
+// StartTemplate is an approved template as the panel's start form offers it: the fields to ask
+// for (in the order of "params") and the text to preview.
+type StartTemplate struct {
+	Name     string                   `json:"name"`
+	Language string                   `json:"language"`
+	Category string                   `json:"category"`
+	Header   string                   `json:"header,omitempty"`
+	Body     string                   `json:"body"`
+	Fields   []whatsapp.TemplateField `json:"fields"`
+}
+
+func (a *API) startTemplates(w http.ResponseWriter, r *http.Request, userID string) {
+	ctx, cancel := reqCtx(r)
+	defer cancel()
+	templates, err := a.Desk.ApprovedTemplates(ctx)
+	if err == nil && len(templates) == 0 {
+		templates, err = a.Desk.SyncTemplates(ctx) // maybe approved since the last sync
+	}
+	if err != nil {
+		a.fail(w, userID, err)
+		return
+	}
+	out := make([]StartTemplate, 0, len(templates))
+	for _, t := range templates {
+		out = append(out, StartTemplate{Name: t.Name, Language: t.Language, Category: t.Category,
+			Header: t.HeaderText(), Body: t.BodyText(), Fields: t.Fields()})
+	}
+	WriteJSON(w, http.StatusOK, out)
 }
 
 type startBody struct {
