@@ -108,7 +108,7 @@ export function Panel({initialTab = 'waiting'}: {initialTab?: TabKey}) {
                     aria-label={t('start.newAria')}
                     aria-expanded={starting}
                     onClick={() => setStarting(!starting)}
-                >{'＋ '}{t('start.new')}</button>
+                >{'+ '}{t('start.new')}</button>
                 <button
                     type='button'
                     className='wahd-icon-button'

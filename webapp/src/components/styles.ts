@@ -105,7 +105,8 @@ export const CSS = `
     .wahd-cell-meta::before { content: attr(data-label); display: block; font-size: 11px; color: ${subtle}; }
 }
 .wahd-start { margin: 8px 12px 0; padding: 8px 10px; border: 1px solid ${border}; border-radius: 4px; }
-.wahd-start-preview { margin-top: 8px; padding: 6px 8px; border-left: 3px solid #25d366; background: ${hover}; border-radius: 2px; }
+.wahd-start-preview .wahd-muted { white-space: normal; }
+.wahd-start-preview { margin-top: 8px; overflow-wrap: anywhere; padding: 6px 8px; border-left: 3px solid #25d366; background: ${hover}; border-radius: 2px; }
 .wahd-start-preview-text { white-space: pre-wrap; margin: 2px 0 4px; }
 .wahd-start-actions { display: flex; gap: 8px; margin-top: 8px; }
 .wahd-history { padding: 8px 12px; border-top: 1px solid ${border}; }
