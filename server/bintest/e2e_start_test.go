@@ -78,5 +78,14 @@ func TestStartAndHistoryInChromium(t *testing.T) {
 	last := sent[len(sent)-1]
 	assert.Equal(t, "pedido_enviado", last.TemplateName)
 	assert.Equal(t, maria, last.To, "to the number WhatsApp reported")
-	assert.Len(t, e.conversationChannels(), 2, "a new channel for the new conversation")
+	chans := e.conversationChannels()
+	require.Len(t, chans, 2, "a new channel for the new conversation")
+	linked := 0
+	for _, ch := range chans {
+		for _, p := range e.postsWithKind(ch.Id, "previous_conversation") {
+			assert.Contains(t, p.Message, "~wa-"+earlier, "the started channel links the earlier conversation")
+			linked++
+		}
+	}
+	assert.Equal(t, 1, linked)
 }
