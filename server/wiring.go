@@ -11,10 +11,12 @@ import (
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/helpdesk"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/httpapi"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/notify"
+	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/pacing"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/privacy"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/routing"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/store"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/webhook"
+	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/whatsapp"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/workflow"
 )
 
@@ -31,7 +33,9 @@ func (p *Plugin) wire(botID string, signingKey []byte, phones store.Phones) {
 		Granted:      func() int { return p.getConfiguration().CreditsGranted },
 		LowThreshold: func() int { return p.getConfiguration().LowCreditThreshold },
 	}
-	p.routes = &routing.Routes{API: p.API, BotUserID: botID, Texts: p.texts, Instrument: p.stats}
+	p.routes = &routing.Routes{API: p.API, BotUserID: botID, Texts: p.texts, Instrument: p.stats, Pacer: p.clusterPacer,
+		MediaBudget: whatsapp.NewMediaBudget(mediaBudgetBytes),
+	}
 	views := &httpapi.Views{API: p.API, People: people, Team: p.routes}
 	p.notifier = &notify.Notifier{
 		API: p.API, KV: p.kv, BotUserID: botID, Texts: p.texts,
@@ -43,7 +47,7 @@ func (p *Plugin) wire(botID string, signingKey []byte, phones store.Phones) {
 	}
 	p.inbound = &bridge.Inbound{
 		API: p.API, KV: p.kv, BotUserID: botID, People: people, Conversations: conversations, Messages: messages,
-		Texts: p.texts, Emoji: format.NewEmoji(), Signer: signer, BusyWait: 3 * time.Second,
+		Texts: p.texts, Emoji: format.NewEmoji(), Signer: signer, BusyWait: 3 * time.Second, Now: now,
 		Routes: p.routes, Notify: p.notifier, Metrics: p.stats,
 	}
 	p.desk = workflow.NewDesk(workflow.Deps{
@@ -107,6 +111,15 @@ func (p *Plugin) now() time.Time {
 // mediaTimeoutFactor Graph timeouts.
 func (p *Plugin) claimLease() time.Duration {
 	return max(10*time.Second, (mediaTimeoutFactor+1)*time.Duration(p.getConfiguration().GraphAPITimeoutSeconds)*time.Second)
+}
+
+// mediaBudgetBytes bounds the media a node holds in memory at once: two 50 MB documents, or one
+// of WhatsApp's largest (100 MB) alone.
+const mediaBudgetBytes = 100 << 20
+
+// clusterPacer holds a phone number's send rate for the whole cluster (see server/pacing).
+func (p *Plugin) clusterPacer(phoneNumberID string, perSecond float64) whatsapp.Pacer {
+	return &pacing.Cluster{KV: p.kv, Name: phoneNumberID, Rate: perSecond}
 }
 
 func (p *Plugin) distribute() {

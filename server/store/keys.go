@@ -175,3 +175,8 @@ func PeopleSearchKey(term string) string { return prefix + "psearch/t/" + shortI
 // PeopleSearchEntryKey holds a person's search terms, so a change or an erasure reaches exactly
 // their buckets.
 func PeopleSearchEntryKey(personID string) string { return prefix + "psearch/e/" + personID }
+
+// PaceKey counts the sends of one phone number in one pacing window, for the whole cluster.
+func PaceKey(name string, window int64) string {
+	return prefix + "pace/" + shortID(name) + "/" + strconv.FormatInt(window, 36)
+}
