@@ -73,7 +73,12 @@ func (d *Desk) Start(ctx context.Context, agentID string, req StartRequest) (*he
 		return nil, err
 	}
 	if person.OptedOut {
-		return nil, helpdesk.Refuse(helpdesk.ErrConflict, "error.opted_out", "Customer", person.Name, "Phone", helpdesk.FormatPhone(phone))
+		// The name only for agents who may see the person: the number alone reveals nothing new.
+		name := helpdesk.FormatPhone(phone)
+		if d.PeopleScope(agentID).Sees(person) {
+			name = person.Name
+		}
+		return nil, helpdesk.Refuse(helpdesk.ErrConflict, "error.opted_out", "Customer", name, "Phone", helpdesk.FormatPhone(phone))
 	}
 	route, err := d.Routes.ForGroup(group)
 	if err != nil {
