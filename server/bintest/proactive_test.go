@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mattermost/mattermost/server/public/model"
 	"github.com/stretchr/testify/assert"
@@ -352,4 +353,28 @@ func TestStartWithAMediaHeaderTakesAnAttachedFile(t *testing.T) {
 	require.Equal(t, http.StatusOK, code, string(body))
 	raw, _ = json.Marshal(e.graph.Sent()[0].Raw["template"])
 	assert.Contains(t, string(raw), "https://example.com/promo.png")
+}
+
+func TestOptOutIsSeenByEveryNode(t *testing.T) {
+	e := newEnv(t, 2)
+	convID, ch := e.conversation(maria, "Maria")
+	require.Equal(t, http.StatusOK, e.attend(0, e.alice.Id, convID))
+	personID := e.customerPosts(ch.Id)[0].GetProp("wa_customer_id").(string)
+	deliver := func(node int, text string) {
+		rec := e.deliver(node, e.graph.InboundText(maria, "Maria", fakegraph.NewWAMID(), text, time.Now()))
+		require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	}
+	optedOut := func() bool {
+		_, body := e.api(1, e.alice.Id, http.MethodGet, "/people/"+personID, nil)
+		return decodeJSON[map[string]any](t, body)["opted_out"] == true
+	}
+	deliver(1, "tudo bem?") // node 1 now caches the customer
+	deliver(0, "STOP")
+	require.True(t, optedOut())
+	// Node 1's cache must not hide the opt-out: its next message unmarks them.
+	e.eventually(func() bool {
+		deliver(1, "voltei")
+		return !optedOut()
+	}, "node 1 unmarks the customer")
+	assert.Len(t, e.postsWithKind(ch.Id, "opt_out"), 2, "marked once, unmarked once")
 }
