@@ -13,6 +13,7 @@ import (
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/notify"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/pacing"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/privacy"
+	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/reports"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/routing"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/store"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/webhook"
@@ -33,6 +34,8 @@ func (p *Plugin) wire(botID string, signingKey []byte, phones store.Phones) {
 		Granted:      func() int { return p.getConfiguration().CreditsGranted },
 		LowThreshold: func() int { return p.getConfiguration().LowCreditThreshold },
 	}
+	// Chat groups have no time zone setting yet: the indicators count days in UTC.
+	indicators := &reports.Service{KV: p.kv}
 	p.routes = &routing.Routes{API: p.API, BotUserID: botID, Texts: p.texts, Instrument: p.stats, Pacer: p.clusterPacer,
 		MediaBudget: whatsapp.NewMediaBudget(mediaBudgetBytes),
 	}
@@ -58,6 +61,8 @@ func (p *Plugin) wire(botID string, signingKey []byte, phones store.Phones) {
 		Tickets:   tickets,
 		Macros:    &helpdesk.Macros{KV: p.kv, Now: now},
 		Templates: &workflow.Templates{KV: p.kv, Now: now, Sources: p.routes},
+		Pauses:    &helpdesk.Pauses{KV: p.kv, Now: now},
+		Reports:   indicators,
 	})
 	// The two directions of the object graph close here: a new conversation starts the desk's
 	// automatic steps, and a close empties the inbound cache.
@@ -104,7 +109,8 @@ func (p *Plugin) configure() {
 // now is the plugin's clock: the wall clock moved by the hidden ClockOffsetSeconds setting, so
 // binary-level tests can step through hours and days without waiting.
 func (p *Plugin) now() time.Time {
-	return time.Now().Add(time.Duration(p.getConfiguration().ClockOffsetSeconds) * time.Second)
+	cfg := p.getConfiguration()
+	return time.Now().Add(time.Duration(cfg.ClockOffsetSeconds)*time.Second + time.Duration(cfg.ClockOffsetMillis)*time.Millisecond)
 }
 
 // claimLease outlasts the slowest message processing: a media download may take

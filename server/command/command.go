@@ -72,13 +72,14 @@ func Definition() *model.Command {
 	ac.AddCommand(lgpdAutocomplete())
 	start := add("start", "<phone> <template> [params...]", "Start a conversation with an approved template (opens a dialog without arguments)")
 	start.AddTextArgument("Phone number with country code", "<phone> <template> [params...]", "")
+	indicatorsAutocomplete(ac)
 	add("help", "", "Show help")
 	return &model.Command{
 		Trigger:          Trigger,
 		DisplayName:      "WhatsApp Helpdesk",
 		Description:      "Attend and answer WhatsApp conversations",
 		AutoComplete:     true,
-		AutoCompleteDesc: "Available: queue, attend, macros, macro, hsm, templates, invite, transfer, status, close, ticket, credits, stats, lgpd, start, help",
+		AutoCompleteDesc: "Available: queue, attend, macros, macro, hsm, templates, invite, transfer, status, close, ticket, credits, stats, lgpd, pause, resume, report, start, help",
 		AutoCompleteHint: "[command]",
 		AutocompleteData: ac,
 	}
@@ -111,7 +112,7 @@ func (h *Handler) Execute(args *model.CommandArgs) *model.CommandResponse {
 	}
 	switch sub {
 	case "help":
-		return c.reply(c.t("cmd.help", nil) + "\n\n" + c.t("cmd.help.start", nil))
+		return c.reply(c.t("cmd.help", nil) + "\n" + c.t("cmd.help.indicators", nil) + "\n" + c.t("cmd.help.start", nil))
 	case "queue":
 		return c.queue()
 	case "attend":
@@ -140,6 +141,12 @@ func (h *Handler) Execute(args *model.CommandArgs) *model.CommandResponse {
 		return c.lgpd(rest)
 	case "start":
 		return c.start(rest)
+	case "pause":
+		return c.pause(true)
+	case "resume":
+		return c.pause(false)
+	case "report":
+		return c.report(rest)
 	case "stats":
 		if !h.Desk.IsAdmin(args.UserId) {
 			return c.reply(c.t("cmd.admin_only", nil))

@@ -46,6 +46,7 @@ func (a *API) Register(r *mux.Router) {
 	r.Handle("/macros", a.agent(a.listMacros)).Methods(http.MethodGet)
 	r.Handle("/credits", a.agent(a.credits)).Methods(http.MethodGet)
 	a.registerProactive(r)
+	a.registerIndicators(r)
 }
 
 // agent checks the user header and the agent role before any handler runs.

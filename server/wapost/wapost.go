@@ -66,6 +66,8 @@ const (
 	KindPrevious      = "previous_conversation"
 	KindOptOut        = "opt_out"
 	KindAwaitingReply = "awaiting_reply"
+	// KindReaction marks the ledger entries of agents' reactions sent to WhatsApp (no post).
+	KindReaction = "reaction"
 )
 
 // Bookkeeping reports whether a post kind is the plugin's own note to agents, which no

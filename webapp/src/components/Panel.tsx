@@ -7,11 +7,12 @@ import {conversationsIn, draftTickets, isLowBalance} from '../store';
 import {ConversationTable} from './ConversationTable';
 import {CustomerHistory} from './CustomerHistory';
 import {DraftTickets} from './DraftTickets';
+import {Indicators} from './Indicators';
 import {StartConversation} from './StartConversation';
 import {ensureStyles} from './styles';
 
-export type TabKey = 'waiting' | 'active' | 'drafts';
-const TABS: TabKey[] = ['waiting', 'active', 'drafts'];
+export type TabKey = 'waiting' | 'active' | 'drafts' | 'indicators';
+const TABS: TabKey[] = ['waiting', 'active', 'drafts', 'indicators'];
 
 function CreditsBadge() {
     const t = useT();
@@ -57,14 +58,14 @@ export function Panel({initialTab = 'waiting'}: {initialTab?: TabKey}) {
     const {conversations, tickets, error, notices, loading} = usePluginState();
     const [tab, setTab] = useState<TabKey>(initialTab);
     const [starting, setStarting] = useState(false);
-    const tabRefs = useRef<Record<TabKey, HTMLButtonElement | null>>({waiting: null, active: null, drafts: null});
+    const tabRefs = useRef<Record<TabKey, HTMLButtonElement | null>>({waiting: null, active: null, drafts: null, indicators: null});
 
     useEffect(() => {
         ensureStyles();
         helpdesk.ensureLoaded();
     }, [helpdesk]);
 
-    const counts = useMemo(() => ({
+    const counts: Partial<Record<TabKey, number>> = useMemo(() => ({
         waiting: conversationsIn(conversations, 'waiting').length,
         active: conversationsIn(conversations, 'active').length,
         drafts: draftTickets(tickets).length,
@@ -74,11 +75,13 @@ export function Panel({initialTab = 'waiting'}: {initialTab?: TabKey}) {
         waiting: t('tab.waiting'),
         active: t('tab.active'),
         drafts: t('tab.drafts'),
+        indicators: t('tab.indicators'),
     };
     const titles: Record<TabKey, string> = {
         waiting: t('section.waiting'),
         active: t('section.active'),
         drafts: t('section.drafts'),
+        indicators: t('section.indicators'),
     };
 
     // Arrow keys move between tabs (WAI-ARIA tabs pattern).
@@ -184,10 +187,12 @@ export function Panel({initialTab = 'waiting'}: {initialTab?: TabKey}) {
                         onKeyDown={onTabKeyDown}
                     >
                         {labels[key]}
-                        <span
-                            className='wahd-count'
-                            data-testid={`wa-count-${key}`}
-                        >{counts[key]}</span>
+                        {counts[key] !== undefined && (
+                            <span
+                                className='wahd-count'
+                                data-testid={`wa-count-${key}`}
+                            >{counts[key]}</span>
+                        )}
                     </button>
                 ))}
             </div>
@@ -197,7 +202,7 @@ export function Panel({initialTab = 'waiting'}: {initialTab?: TabKey}) {
                 id={`wahd-tabpanel-${tab}`}
                 aria-labelledby={`wahd-tab-${tab}`}
             >
-                {tab === 'drafts' ? <DraftTickets/> : <ConversationTable listState={tab}/>}
+                {tab === 'drafts' ? <DraftTickets/> : tab === 'indicators' ? <Indicators/> : <ConversationTable listState={tab}/>}
             </div>
             <CustomerHistory/>
         </div>
