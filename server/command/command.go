@@ -70,6 +70,8 @@ func Definition() *model.Command {
 	credits.AddCommand(model.NewAutocompleteData("add", "<N>", "Grant N more credits (system admins)"))
 	add("stats", "", "Message counters (system admins)")
 	ac.AddCommand(lgpdAutocomplete())
+	start := add("start", "<phone> <template> [params...]", "Start a conversation with an approved template (opens a dialog without arguments)")
+	start.AddTextArgument("Phone number with country code", "<phone> <template> [params...]", "")
 	indicatorsAutocomplete(ac)
 	add("help", "", "Show help")
 	return &model.Command{
@@ -77,7 +79,7 @@ func Definition() *model.Command {
 		DisplayName:      "WhatsApp Helpdesk",
 		Description:      "Attend and answer WhatsApp conversations",
 		AutoComplete:     true,
-		AutoCompleteDesc: "Available: queue, attend, macros, macro, hsm, templates, invite, transfer, status, close, ticket, credits, stats, lgpd, pause, resume, report, help",
+		AutoCompleteDesc: "Available: queue, attend, macros, macro, hsm, templates, invite, transfer, status, close, ticket, credits, stats, lgpd, pause, resume, report, start, help",
 		AutoCompleteHint: "[command]",
 		AutocompleteData: ac,
 	}
@@ -110,7 +112,7 @@ func (h *Handler) Execute(args *model.CommandArgs) *model.CommandResponse {
 	}
 	switch sub {
 	case "help":
-		return c.reply(c.t("cmd.help", nil) + "\n" + c.t("cmd.help.indicators", nil))
+		return c.reply(c.t("cmd.help", nil) + "\n" + c.t("cmd.help.indicators", nil) + "\n" + c.t("cmd.help.start", nil))
 	case "queue":
 		return c.queue()
 	case "attend":
@@ -137,6 +139,8 @@ func (h *Handler) Execute(args *model.CommandArgs) *model.CommandResponse {
 		return c.credits(rest)
 	case "lgpd":
 		return c.lgpd(rest)
+	case "start":
+		return c.start(rest)
 	case "pause":
 		return c.pause(true)
 	case "resume":

@@ -46,6 +46,7 @@ func (a *API) Register(r *mux.Router) {
 	r.Handle("/macros", a.agent(a.listMacros)).Methods(http.MethodGet)
 	r.Handle("/credits", a.agent(a.credits)).Methods(http.MethodGet)
 	r.Handle("/hours", a.agent(a.hours)).Methods(http.MethodGet)
+	a.registerProactive(r)
 	a.registerIndicators(r)
 }
 

@@ -184,6 +184,24 @@ func English() map[string]string {
 		"survey.answer_again": "The customer answered the survey again ({{.Answer}}); the first answer stands: {{.First}}.",
 		"reminder.window":     "{{.Agent}}, one hour of the 24-hour window with {{.Customer}} is left: after it only HSM templates can be sent.",
 
+		// Proactive conversations, opt-out and history (issue 13).
+		"error.bad_phone":         "\"{{.Phone}}\" is not a phone number: type it with the country code, e.g. `+55 11 98765-4321`. Nothing was sent.",
+		"error.opted_out":         "{{.Customer}} ({{.Phone}}) opted out of WhatsApp messages: no conversation can be started with them until they write again. Nothing was sent.",
+		"start.awaiting_reply":    "Conversation started with a template. Until the customer replies there is no 24-hour window: only templates can be sent, and their reply arrives in this channel.",
+		"history.previous":        "Previous conversation with this customer: {{.Channel}} (started {{.When}}, {{.State}}).",
+		"optout.marked":           "The customer opted out (their message was an opt-out word): nobody can start a conversation with them until they write anything else.",
+		"optout.cleared":          "The customer wrote again and is no longer opted out.",
+		"cmd.start.usage":         "Usage: `/whatsapp start <phone> <template> [params...]`, or `/whatsapp start` to fill in a dialog.",
+		"cmd.start.done":          "Conversation with {{.Customer}} started in ~{{.Channel}}: template `{{.Template}}` sent (1 credit).",
+		"cmd.help.start":          "- `/whatsapp start <phone> <template> [params...]`: start a conversation with an approved template (1 credit; a dialog without arguments)",
+		"start.dialog.title":      "New conversation",
+		"start.dialog.submit":     "Send",
+		"start.dialog.phone":      "Phone number",
+		"start.dialog.phone_help": "With the country code, e.g. +55 11 98765-4321.",
+		"start.dialog.intro":      "Sends an approved template to the number and opens the conversation, attended by you. Cost: 1 credit.",
+		"error.header_file":       "The header file must be one you attached yourself. Nothing was sent.",
+		"start.dialog.preview":    "Template `{{.Template}}`: {{.Text}}\n\nCost: 1 credit.",
+
 		// Pause/resume, agents' reactions, indicators (issue 14).
 		"cmd.help.indicators":       "- `/whatsapp pause`, `/whatsapp resume`: stop and restart receiving conversations by automatic distribution (you can still attend by hand)\n- `/whatsapp report [days]`: indicators of your chat groups over the last days (default 7)",
 		"cmd.pause.done":            "Paused: automatic distribution hands you no new conversations until you run `/whatsapp resume`. You keep the ones you attend and can still attend by hand.",
