@@ -70,13 +70,15 @@ func Definition() *model.Command {
 	credits.AddCommand(model.NewAutocompleteData("add", "<N>", "Grant N more credits (system admins)"))
 	add("stats", "", "Message counters (system admins)")
 	ac.AddCommand(lgpdAutocomplete())
+	add("tag", "<tag...>", "Tag this conversation (its ticket keeps the tags)")
+	add("untag", "<tag...>", "Remove tags from this conversation")
 	add("help", "", "Show help")
 	return &model.Command{
 		Trigger:          Trigger,
 		DisplayName:      "WhatsApp Helpdesk",
 		Description:      "Attend and answer WhatsApp conversations",
 		AutoComplete:     true,
-		AutoCompleteDesc: "Available: queue, attend, macros, macro, hsm, templates, invite, transfer, status, close, ticket, credits, stats, lgpd, help",
+		AutoCompleteDesc: "Available: queue, attend, macros, macro, hsm, templates, invite, transfer, status, close, ticket, credits, stats, lgpd, tag, untag, help",
 		AutoCompleteHint: "[command]",
 		AutocompleteData: ac,
 	}
@@ -136,6 +138,8 @@ func (h *Handler) Execute(args *model.CommandArgs) *model.CommandResponse {
 		return c.credits(rest)
 	case "lgpd":
 		return c.lgpd(rest)
+	case "tag", "untag":
+		return c.tag(sub == "tag", rest)
 	case "stats":
 		if !h.Desk.IsAdmin(args.UserId) {
 			return c.reply(c.t("cmd.admin_only", nil))

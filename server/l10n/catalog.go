@@ -174,5 +174,22 @@ func English() map[string]string {
 		"cmd.lgpd.exported":           "The export of {{.Customer}} ({{.Phone}}) was sent to you as a direct message from the bot.",
 		"cmd.lgpd.confirm":            "This erases {{.Customer}} ({{.Phone}}) for good: every conversation with its posts and files, tickets, message and delivery records; queue announcements lose the name and phone. It cannot be undone. To go ahead, run `{{.Command}}`.",
 		"cmd.lgpd.erased":             "Erased: {{.Conversations}} conversation(s), {{.Tickets}} ticket(s), {{.Posts}} post(s), {{.Records}} record(s). An audit entry records who erased and when, without personal data. A later message from that phone starts a new customer.",
+
+		// Customers (issue 13b): editing and merging people, tags, ticket search.
+		"error.tag_space":         "A tag is one word without spaces or commas: \"{{.Tag}}\" is not.",
+		"error.tag_long":          "The tag \"{{.Tag}}\" is longer than {{.Max}} characters.",
+		"error.tags_many":         "At most {{.Max}} tags: remove one first.",
+		"cmd.tag.usage":           "Usage, in a conversation channel: `/whatsapp tag <tag...>` or `/whatsapp untag <tag...>` (lowercase words of up to 32 characters, at most 10 tags).",
+		"cmd.tag.done":            "This conversation's tags: {{.Tags}}. Its ticket keeps them.",
+		"cmd.tag.none":            "This conversation has no tags now.",
+		"error.bad_ticket_status": "Unknown ticket status \"{{.Status}}\": use draft or saved.",
+		"error.bad_time":          "\"{{.Value}}\" is not a time: give RFC 3339 (2026-12-03T08:00:00Z) or milliseconds since 1970.",
+		"error.person_phone":      "The phone number is not valid: give it with country and area code, e.g. +55 11 98765-4321.",
+		"error.person_org_long":   "The organization is longer than {{.Max}} characters.",
+		"error.person_notes_long": "The notes are longer than {{.Max}} characters.",
+		"error.merge_self":        "A person cannot be merged into themselves.",
+		"error.merge_no_target":   "Choose the customer to merge into (\"into\"): that person was not found.",
+		"error.merge_busy":        "This customer is already being merged with another one. Nothing was changed.",
+		"error.merge_both_open":   "Both customers have an open conversation in the same chat group: close one of them first.",
 	}
 }

@@ -175,3 +175,16 @@ func PeopleSearchKey(term string) string { return prefix + "psearch/t/" + shortI
 // PeopleSearchEntryKey holds a person's search terms, so a change or an erasure reaches exactly
 // their buckets.
 func PeopleSearchEntryKey(personID string) string { return prefix + "psearch/e/" + personID }
+
+// TicketSearchKey lists the ids of the tickets that have a search term (a word, tag or customer).
+// The term is hashed: words of transcripts include names and phone numbers, which no key shows.
+func TicketSearchKey(term string) string {
+	sum := sha256.Sum256([]byte("tsearch:" + term))
+	return prefix + "tsearch/t/" + hex.EncodeToString(sum[:16])
+}
+
+// TicketSearchEntryKey holds a ticket's search card and the terms it is listed under.
+func TicketSearchEntryKey(ticketID string) string { return prefix + "tsearch/e/" + ticketID }
+
+// MergeKey claims a person's merge into another (insert-if-absent: one target, ever).
+func MergeKey(personID string) string { return prefix + "merge/" + personID }
