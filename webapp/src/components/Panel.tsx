@@ -5,10 +5,11 @@ import {conversationsIn, draftTickets, isLowBalance} from '../store';
 
 import {ConversationTable} from './ConversationTable';
 import {DraftTickets} from './DraftTickets';
+import {TicketSearch} from './TicketSearch';
 import {ensureStyles} from './styles';
 
-export type TabKey = 'waiting' | 'active' | 'drafts';
-const TABS: TabKey[] = ['waiting', 'active', 'drafts'];
+export type TabKey = 'waiting' | 'active' | 'drafts' | 'tickets';
+const TABS: TabKey[] = ['waiting', 'active', 'drafts', 'tickets'];
 
 function CreditsBadge() {
     const t = useT();
@@ -53,28 +54,31 @@ export function Panel({initialTab = 'waiting'}: {initialTab?: TabKey}) {
     const helpdesk = useHelpdesk();
     const {conversations, tickets, error, notices, loading} = usePluginState();
     const [tab, setTab] = useState<TabKey>(initialTab);
-    const tabRefs = useRef<Record<TabKey, HTMLButtonElement | null>>({waiting: null, active: null, drafts: null});
+    const tabRefs = useRef<Record<TabKey, HTMLButtonElement | null>>({waiting: null, active: null, drafts: null, tickets: null});
 
     useEffect(() => {
         ensureStyles();
         helpdesk.ensureLoaded();
     }, [helpdesk]);
 
-    const counts = useMemo(() => ({
+    const counts = useMemo((): Record<TabKey, number | null> => ({
         waiting: conversationsIn(conversations, 'waiting').length,
         active: conversationsIn(conversations, 'active').length,
         drafts: draftTickets(tickets).length,
+        tickets: null, // a search, not a list: its total shows in the tab
     }), [conversations, tickets]);
 
     const labels: Record<TabKey, string> = {
         waiting: t('tab.waiting'),
         active: t('tab.active'),
         drafts: t('tab.drafts'),
+        tickets: t('tab.tickets'),
     };
     const titles: Record<TabKey, string> = {
         waiting: t('section.waiting'),
         active: t('section.active'),
         drafts: t('section.drafts'),
+        tickets: t('section.tickets'),
     };
 
     // Arrow keys move between tabs (WAI-ARIA tabs pattern).
@@ -160,10 +164,12 @@ export function Panel({initialTab = 'waiting'}: {initialTab?: TabKey}) {
                         onKeyDown={onTabKeyDown}
                     >
                         {labels[key]}
-                        <span
-                            className='wahd-count'
-                            data-testid={`wa-count-${key}`}
-                        >{counts[key]}</span>
+                        {counts[key] !== null && (
+                            <span
+                                className='wahd-count'
+                                data-testid={`wa-count-${key}`}
+                            >{counts[key]}</span>
+                        )}
                     </button>
                 ))}
             </div>
@@ -173,7 +179,9 @@ export function Panel({initialTab = 'waiting'}: {initialTab?: TabKey}) {
                 id={`wahd-tabpanel-${tab}`}
                 aria-labelledby={`wahd-tab-${tab}`}
             >
-                {tab === 'drafts' ? <DraftTickets/> : <ConversationTable listState={tab}/>}
+                {tab === 'drafts' && <DraftTickets/>}
+                {tab === 'tickets' && <TicketSearch/>}
+                {(tab === 'waiting' || tab === 'active') && <ConversationTable listState={tab}/>}
             </div>
         </div>
     );
