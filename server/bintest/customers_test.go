@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -88,9 +89,19 @@ func TestTagsSurviveCloseAndTicketsAreSearchedPagedAndExported(t *testing.T) {
 	queueReply := e.command(e.alice.Id, e.queue.Id, "/whatsapp tag entrega")
 	assert.NotContains(t, queueReply, "`entrega`", "outside a conversation channel nothing is tagged")
 
+	// The panel's editor replaces them (PATCH conversations/{id}), for who handles it only.
+	code, body := e.api(0, e.bob.Id, http.MethodPatch, "/conversations/"+convID, map[string]any{"tags": []string{"bob"}})
+	assert.Equal(t, http.StatusForbidden, code, string(body))
+	code, body = e.api(0, e.alice.Id, http.MethodPatch, "/conversations/"+convID, map[string]any{"tags": []string{"two words"}})
+	assert.Equal(t, http.StatusBadRequest, code, string(body))
+	code, body = e.api(0, e.alice.Id, http.MethodPatch, "/conversations/"+convID, map[string]any{"tags": []string{"entrega", "Troca"}})
+	require.Equal(t, http.StatusOK, code, string(body))
+	assert.Contains(t, string(body), `"tags":["entrega","troca"]`)
+
 	// Tags survive close: the ticket carries the conversation's tags.
 	mariaTicket := e.ticketOf(convID)
-	assert.Equal(t, []any{"entrega"}, e.ticket(mariaTicket)["tags"])
+	assert.Equal(t, []any{"entrega", "troca"}, e.ticket(mariaTicket)["tags"])
+	assert.Contains(t, e.command(e.alice.Id, ch.Id, "/whatsapp tag late"), "closed", "a closed conversation's tags are its ticket's")
 
 	// A second customer's ticket, a moment later.
 	time.Sleep(5 * time.Millisecond)
@@ -139,7 +150,7 @@ func TestTagsSurviveCloseAndTicketsAreSearchedPagedAndExported(t *testing.T) {
 		assert.Equal(t, http.StatusBadRequest, code, string(body))
 		assert.Contains(t, string(body), `"error"`)
 	}
-	code, body := e.api(0, e.alice.Id, http.MethodPatch, "/tickets/"+joanaTicket, map[string]any{"tags": []string{"VIP", "entrega"}})
+	code, body = e.api(0, e.alice.Id, http.MethodPatch, "/tickets/"+joanaTicket, map[string]any{"tags": []string{"VIP", "entrega"}})
 	require.Equal(t, http.StatusOK, code, string(body))
 	assert.Contains(t, string(body), `"tags":["vip","entrega"]`)
 	ids, total = e.tickets("tag=entrega")
@@ -167,7 +178,7 @@ func TestTagsSurviveCloseAndTicketsAreSearchedPagedAndExported(t *testing.T) {
 	assert.True(t, strings.HasPrefix(lines[2], mariaTicket+",draft,Maria Souza,Maria Souza,5511987654321,"), lines[2])
 	cells := strings.Split(lines[2], ",")
 	require.Len(t, cells, 14)
-	assert.Equal(t, "entrega", cells[6])
+	assert.Equal(t, "entrega troca", cells[6])
 	assert.NotEmpty(t, cells[7], "created_at")
 	assert.NotEmpty(t, cells[8], "closed_at")
 	assert.Empty(t, cells[9], "a draft is not saved")
@@ -253,4 +264,52 @@ func TestPeopleAreEditedAndMergedAndTheNextMessageFindsTheSurvivor(t *testing.T)
 	post := e.postOfWAMID(wamid)
 	require.NotNil(t, post)
 	assert.Equal(t, into, post.GetProp("wa_customer_id"))
+}
+
+func TestAMergeHappensOnceAcrossNodes(t *testing.T) {
+	e := newEnv(t, 2)
+	person := func(name, phone string) string {
+		code, body := e.api(0, e.alice.Id, http.MethodPost, "/people", map[string]string{"name": name, "phone": phone})
+		require.Equal(t, http.StatusCreated, code, string(body))
+		var p map[string]any
+		require.NoError(t, json.Unmarshal(body, &p))
+		return p["id"].(string)
+	}
+	e.conversation(maria, "Maria") // gives alice's group a customer, and alice the agent role
+	a, b, c := person("Ana A", "+55 31 97777-0001"), person("Ana B", "+55 31 97777-0002"), person("Ana C", "+55 31 97777-0003")
+
+	// A->B on one node and A->C on the other, at once: exactly one wins.
+	codes := make(chan int, 2)
+	for i, into := range []string{b, c} {
+		go func() {
+			code, _ := e.api(i, e.alice.Id, http.MethodPost, "/people/"+a+"/merge", map[string]string{"into": into})
+			codes <- code
+		}()
+	}
+	got := []int{<-codes, <-codes}
+	slices.Sort(got)
+	assert.Equal(t, http.StatusOK, got[0], "one merge happens: %v", got)
+	assert.Contains(t, []int{http.StatusNotFound, http.StatusConflict}, got[1], "the other is refused (or finds the person gone): %v", got)
+	code, _ := e.api(0, e.alice.Id, http.MethodPatch, "/people/"+a, map[string]any{"notes": "x"})
+	assert.Equal(t, http.StatusNotFound, code)
+	var ids []string
+	for _, p := range e.people(e.alice.Id, "Ana") {
+		ids = append(ids, p["id"].(string))
+	}
+	assert.ElementsMatch(t, []string{b, c}, ids, "both targets remain, the merged person is gone from search")
+
+	// B->C and C->B at once never both happen.
+	for i, pair := range [][2]string{{b, c}, {c, b}} {
+		go func() {
+			code, _ := e.api(i, e.alice.Id, http.MethodPost, "/people/"+pair[0]+"/merge", map[string]string{"into": pair[1]})
+			codes <- code
+		}()
+	}
+	got = []int{<-codes, <-codes}
+	assert.NotEqual(t, []int{http.StatusOK, http.StatusOK}, got, "two people never merge into each other")
+	for _, code := range got {
+		assert.Contains(t, []int{http.StatusOK, http.StatusNotFound, http.StatusConflict}, code)
+	}
+	left := e.people(e.alice.Id, "Ana")
+	assert.NotEmpty(t, left, "someone is left")
 }

@@ -33,6 +33,7 @@ type handler func(w http.ResponseWriter, r *http.Request, userID string)
 // Register mounts the routes on r (already under /api/v1).
 func (a *API) Register(r *mux.Router) {
 	r.Handle("/conversations", a.agent(a.listConversations)).Methods(http.MethodGet)
+	r.Handle("/conversations/{id}", a.agent(a.patchConversation)).Methods(http.MethodPatch)
 	r.Handle("/conversations/{id}/attend", a.agent(a.attend)).Methods(http.MethodPost)
 	r.Handle("/conversations/{id}/invite", a.agent(a.invite)).Methods(http.MethodPost)
 	r.Handle("/conversations/{id}/close", a.agent(a.closeConversation)).Methods(http.MethodPost)

@@ -60,3 +60,22 @@ func (d *Desk) SearchTickets(userID string, q helpdesk.TicketQuery, page helpdes
 	}
 	return d.tickets.Search(q, page)
 }
+
+// SetTags replaces the tags of an open conversation userID handles (the panel's tag editor).
+func (d *Desk) SetTags(userID, convID string, tags []string) (*helpdesk.Conversation, error) {
+	clean, err := helpdesk.CleanTags(tags)
+	if err != nil {
+		return nil, err
+	}
+	if clean, err = helpdesk.AddTags(nil, clean); err != nil {
+		return nil, err
+	}
+	if _, err := d.Handled(userID, convID); err != nil {
+		return nil, err
+	}
+	conv, err := d.conversations.SetTags(convID, func([]string) ([]string, error) { return clean, nil })
+	if err == nil {
+		d.changed(conv)
+	}
+	return conv, err
+}

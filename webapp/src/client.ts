@@ -156,6 +156,11 @@ export class Client {
         return asPaged<Conversation>(await this.request('GET', `conversations?state=${encodeURIComponent(state)}&page=${page}&per_page=${perPage}`));
     }
 
+    /** Replaces an open conversation's tags; answers the conversation. */
+    setConversationTags(id: string, tags: string[]): Promise<Conversation> {
+        return this.request('PATCH', `conversations/${encodeURIComponent(id)}`, {tags});
+    }
+
     attend(id: string): Promise<ActionAnswer | undefined> {
         return this.request('POST', `conversations/${encodeURIComponent(id)}/attend`);
     }

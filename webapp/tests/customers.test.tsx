@@ -6,7 +6,7 @@ import {API_PATH, ApiError, Client} from '../src/client';
 import {parseTags} from '../src/components/TagEditor';
 import type {Person, Ticket, TicketQuery} from '../src/types';
 
-import {mockClient, paged, renderPanel, ticket} from './helpers';
+import {conversation, mockClient, paged, renderPanel, ticket} from './helpers';
 
 const maria = ticket({id: 't1', subject: 'Pedido quebrado', tags: ['entrega'], transcript: undefined});
 const joana = ticket({id: 't2', subject: 'Boleto', customer: {id: 'p2', name: 'Joana Prado', phone: '5521998765432'}, tags: [], transcript: undefined});
@@ -122,6 +122,21 @@ describe('tickets tab', () => {
         await userEvent.click(editor.getByTestId('wa-merge-yes'));
         expect(mergePerson).toHaveBeenCalledWith('p1', 'p2');
         await waitFor(() => expect(screen.getByTestId('wa-found-t1')).toHaveTextContent('Joana Prado'));
+    });
+});
+
+describe('conversation tags', () => {
+    it('edits the tags of a conversation in attendance, and the row shows the answer', async () => {
+        const active = conversation({id: 'c1', state: 'active', agent_id: 'u1', attended_at: Date.now(), tags: ['entrega']});
+        const {client} = mockClient({active: [active]});
+        const setTags = vi.spyOn(client, 'setConversationTags').mockImplementation(async (_id, tags) => ({...active, tags}));
+        renderPanel({tab: 'active', client});
+        expect(await screen.findByTestId('wa-tag-c1-entrega')).toBeInTheDocument();
+        await userEvent.type(screen.getByTestId('wa-tag-input-c1'), 'Urgente');
+        await userEvent.click(screen.getByTestId('wa-tag-add-c1'));
+        expect(setTags).toHaveBeenCalledWith('c1', ['entrega', 'urgente']);
+        expect(await screen.findByTestId('wa-tag-c1-urgente')).toBeInTheDocument();
+        expect(window.location.pathname).toBe('/'); // editing tags does not open the channel
     });
 });
 
