@@ -225,7 +225,10 @@ func (pp *People) Rename(id, name string) (*Person, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &p, pp.Reindex(id)
+	if err := pp.Reindex(id); err != nil {
+		return nil, err
+	}
+	return &p, pp.reindexTickets(id)
 }
 
 // MaxNameRunes bounds a person's name (channel names, headers and announcements carry it).

@@ -80,7 +80,29 @@ func (pp *People) Edit(id string, patch PersonPatch) (*Person, error) {
 	if pp.Merged != nil && phone != current.Phone {
 		pp.Merged(id) // caches keyed by the old number forget the person
 	}
-	return &p, pp.Reindex(id)
+	if err := pp.Reindex(id); err != nil {
+		return nil, err
+	}
+	if name != current.Name || phone != current.Phone {
+		return &p, pp.reindexTickets(id)
+	}
+	return &p, nil
+}
+
+// reindexTickets brings the search cards of a person's tickets up to date with their name and
+// phone (one reindex per ticket of theirs; nothing changes for tickets whose words are the same).
+func (pp *People) reindexTickets(id string) error {
+	ids, err := store.NewIndex(pp.KV, store.PersonTicketsIndexKey(id)).List()
+	if err != nil {
+		return err
+	}
+	ts := &Tickets{KV: pp.KV, Now: pp.Now}
+	for _, tid := range ids {
+		if err := ts.Reindex(tid); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // claimPhone points phone at id, unless it belongs to another person who still exists.
