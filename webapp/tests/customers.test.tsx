@@ -140,6 +140,31 @@ describe('conversation tags', () => {
     });
 });
 
+describe('a new person with the phone of a person agents made', () => {
+    it('offers that person as the customer, and the next Save uses them', async () => {
+        const ana: Person = {id: 'p7', name: 'Ana Lima', phone: '552133334444'};
+        const {client, spies} = mockClient({drafts: [ticket()], people: [ana]});
+        spies.updateTicket.mockRejectedValueOnce(new ApiError('The phone +55 21 3333-4444 already belongs to a person.', 409, 'p7'));
+        spies.searchPeople.mockImplementation(async () => paged([ana]));
+        renderPanel({tab: 'drafts', client});
+        const card = within(await screen.findByTestId('wa-ticket-t1'));
+        await userEvent.click(card.getByTestId('wa-create-person-t1'));
+        await userEvent.clear(card.getByTestId('wa-new-person-name'));
+        await userEvent.type(card.getByTestId('wa-new-person-name'), 'Ana');
+        await userEvent.clear(card.getByTestId('wa-new-person-phone'));
+        await userEvent.type(card.getByTestId('wa-new-person-phone'), '+55 21 3333-4444');
+        await userEvent.click(card.getByTestId('wa-ticket-save-t1'));
+        expect(await card.findByTestId('wa-ticket-customer-t1')).toHaveTextContent('Ana Lima');
+        expect(card.getByTestId('wa-ticket-error-t1')).toHaveTextContent('Save again to use them');
+        expect(spies.searchPeople).toHaveBeenCalledWith('+55 21 3333-4444');
+        expect(spies.saveTicket).not.toHaveBeenCalled();
+
+        await userEvent.click(card.getByTestId('wa-ticket-save-t1'));
+        expect(spies.updateTicket).toHaveBeenLastCalledWith('t1', {subject: 'Maria Silva', customer_id: 'p7'});
+        expect(spies.saveTicket).toHaveBeenCalledWith('t1');
+    });
+});
+
 describe('draft tickets without transcripts', () => {
     it('fetches the transcript when it is first opened', async () => {
         const summary = ticket({transcript: undefined});
