@@ -78,13 +78,16 @@ webapp-test: webapp/node_modules/.package-lock.json
 	cd webapp && $(NPM) run check-types && $(NPM) run lint && $(NPM) test
 
 ## bench: ingest and outbound benchmarks through the real plugin RPC, with ratios to the floor, and
-## the KV calls of a new conversation (10 / 1,000 waiting) and of a people search (100 / 10,000).
+## the KV calls of a new conversation (10 / 1,000 waiting) and of a people search (100 / 10,000),
+## the send rate of three nodes at once against the setting, and peak memory under a media burst.
 ## The plugin is built without the race detector here, as it would run in production.
 BENCH = HARNESS_PLUGIN_RACE=0 $(GO) test -run '^$$' -count=1 -benchmem ./server/bintest/ -bench
 bench:
 	$(BENCH) 'BenchmarkInboundText$$' -benchtime 5000x
 	$(BENCH) 'BenchmarkInboundTextConcurrent$$' -benchtime 20000x
 	$(BENCH) 'BenchmarkOutboundPaced$$' -benchtime 200x
+	$(BENCH) 'BenchmarkOutboundPacedCluster$$' -benchtime 300x
+	$(BENCH) 'BenchmarkMediaBurst$$' -benchtime 3x
 	$(BENCH) 'BenchmarkInboundMemory$$' -benchtime 100000x
 	$(BENCH) 'BenchmarkNewConversation$$' -benchtime 20x
 	$(BENCH) 'BenchmarkPeopleSearch$$' -benchtime 50x

@@ -54,6 +54,9 @@ type configuration struct {
 	JobIntervalMillis int
 	// ClockOffsetSeconds moves the plugin's clock (hidden, for tests that step through hours).
 	ClockOffsetSeconds int
+	// ClockOffsetMillis moves it further by milliseconds (hidden), so a test can pin the clock to
+	// scripted instants despite the real time its steps take.
+	ClockOffsetMillis int64
 
 	// chatGroups is ChatGroups parsed once when the configuration is loaded, so routing a
 	// webhook does not decode JSON for every message.

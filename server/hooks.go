@@ -63,3 +63,24 @@ func (p *Plugin) OnPluginClusterEvent(_ *plugin.Context, ev model.PluginClusterE
 		p.notifier.ClusterEvent(ev)
 	}
 }
+
+// ReactionHasBeenAdded sends an agent's reaction on a customer's message to WhatsApp.
+func (p *Plugin) ReactionHasBeenAdded(_ *plugin.Context, reaction *model.Reaction) {
+	defer p.recoverHook("ReactionHasBeenAdded", nil)
+	p.agentReaction(reaction, true)
+}
+
+// ReactionHasBeenRemoved sends the removal of an agent's reaction to WhatsApp.
+func (p *Plugin) ReactionHasBeenRemoved(_ *plugin.Context, reaction *model.Reaction) {
+	defer p.recoverHook("ReactionHasBeenRemoved", nil)
+	p.agentReaction(reaction, false)
+}
+
+func (p *Plugin) agentReaction(reaction *model.Reaction, added bool) {
+	if p.outbound == nil || p.configProblem() != nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	p.outbound.HandleAgentReaction(ctx, reaction, added)
+}

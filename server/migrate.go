@@ -60,6 +60,12 @@ func (p *Plugin) backfill() {
 	if err := p.runOnce(agentLoadsMigration, p.desk.ReconcileLoads); err != nil {
 		p.API.LogError("WhatsApp Helpdesk could not count agents' active conversations", "error", err.Error())
 	}
+	// The indicators start from the conversations closed before they existed.
+	if err := p.runOnce(indicatorsMigration, p.desk.BackfillIndicators); err != nil {
+		p.API.LogError("WhatsApp Helpdesk could not add earlier conversations to the indicators", "error", err.Error())
+	}
 }
 
 const agentLoadsMigration = "agent-loads-v1"
+
+const indicatorsMigration = "indicators-v1"

@@ -11,10 +11,13 @@ import (
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/helpdesk"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/httpapi"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/notify"
+	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/pacing"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/privacy"
+	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/reports"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/routing"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/store"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/webhook"
+	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/whatsapp"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/workflow"
 )
 
@@ -31,7 +34,11 @@ func (p *Plugin) wire(botID string, signingKey []byte, phones store.Phones) {
 		Granted:      func() int { return p.getConfiguration().CreditsGranted },
 		LowThreshold: func() int { return p.getConfiguration().LowCreditThreshold },
 	}
-	p.routes = &routing.Routes{API: p.API, BotUserID: botID, Texts: p.texts, Instrument: p.stats}
+	// Chat groups have no time zone setting yet: the indicators count days in UTC.
+	indicators := &reports.Service{KV: p.kv}
+	p.routes = &routing.Routes{API: p.API, BotUserID: botID, Texts: p.texts, Instrument: p.stats, Pacer: p.clusterPacer,
+		MediaBudget: whatsapp.NewMediaBudget(mediaBudgetBytes),
+	}
 	views := &httpapi.Views{API: p.API, People: people, Team: p.routes}
 	p.notifier = &notify.Notifier{
 		API: p.API, KV: p.kv, BotUserID: botID, Texts: p.texts,
@@ -43,7 +50,7 @@ func (p *Plugin) wire(botID string, signingKey []byte, phones store.Phones) {
 	}
 	p.inbound = &bridge.Inbound{
 		API: p.API, KV: p.kv, BotUserID: botID, People: people, Conversations: conversations, Messages: messages,
-		Texts: p.texts, Emoji: format.NewEmoji(), Signer: signer, BusyWait: 3 * time.Second,
+		Texts: p.texts, Emoji: format.NewEmoji(), Signer: signer, BusyWait: 3 * time.Second, Now: now,
 		Routes: p.routes, Notify: p.notifier, Metrics: p.stats,
 	}
 	p.desk = workflow.NewDesk(workflow.Deps{
@@ -54,6 +61,8 @@ func (p *Plugin) wire(botID string, signingKey []byte, phones store.Phones) {
 		Tickets:   tickets,
 		Macros:    &helpdesk.Macros{KV: p.kv, Now: now},
 		Templates: &workflow.Templates{KV: p.kv, Now: now, Sources: p.routes},
+		Pauses:    &helpdesk.Pauses{KV: p.kv, Now: now},
+		Reports:   indicators,
 	})
 	// The two directions of the object graph close here: a new conversation starts the desk's
 	// automatic steps, and a close empties the inbound cache.
@@ -98,13 +107,23 @@ func (p *Plugin) configure() {
 // now is the plugin's clock: the wall clock moved by the hidden ClockOffsetSeconds setting, so
 // binary-level tests can step through hours and days without waiting.
 func (p *Plugin) now() time.Time {
-	return time.Now().Add(time.Duration(p.getConfiguration().ClockOffsetSeconds) * time.Second)
+	cfg := p.getConfiguration()
+	return time.Now().Add(time.Duration(cfg.ClockOffsetSeconds)*time.Second + time.Duration(cfg.ClockOffsetMillis)*time.Millisecond)
 }
 
 // claimLease outlasts the slowest message processing: a media download may take
 // mediaTimeoutFactor Graph timeouts.
 func (p *Plugin) claimLease() time.Duration {
 	return max(10*time.Second, (mediaTimeoutFactor+1)*time.Duration(p.getConfiguration().GraphAPITimeoutSeconds)*time.Second)
+}
+
+// mediaBudgetBytes bounds the media a node holds in memory at once: two 50 MB documents, or one
+// of WhatsApp's largest (100 MB) alone.
+const mediaBudgetBytes = 100 << 20
+
+// clusterPacer holds a phone number's send rate for the whole cluster (see server/pacing).
+func (p *Plugin) clusterPacer(phoneNumberID string, perSecond float64) whatsapp.Pacer {
+	return &pacing.Cluster{KV: p.kv, Name: phoneNumberID, Rate: perSecond}
 }
 
 func (p *Plugin) distribute() {

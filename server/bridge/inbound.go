@@ -114,10 +114,19 @@ func (in *Inbound) cached(route Route, contact whatsapp.Contact, waID string) (c
 // have heard yet of a close on another node (cluster events arrive asynchronously), so it is
 // never trusted alone; the read runs alongside the message's claim, costing no extra latency.
 type openCheck struct {
-	convID string
-	done   chan struct{}
-	conv   *helpdesk.Conversation
-	err    error
+	convID    string
+	channelID string
+	done      chan struct{}
+	conv      *helpdesk.Conversation
+	err       error
+}
+
+// channel is the cached conversation's channel, where the message will most likely be posted.
+func (c *openCheck) channel() string {
+	if c == nil {
+		return ""
+	}
+	return c.channelID
 }
 
 func (in *Inbound) startOpenCheck(route Route, contact whatsapp.Contact, msg *whatsapp.Message) *openCheck {
@@ -129,7 +138,7 @@ func (in *Inbound) startOpenCheck(route Route, contact whatsapp.Contact, msg *wh
 	if !ok {
 		return nil
 	}
-	check := &openCheck{convID: c.conv.ID, done: make(chan struct{})}
+	check := &openCheck{convID: c.conv.ID, channelID: c.conv.ChannelID, done: make(chan struct{})}
 	go func() {
 		defer close(check.done)
 		check.conv, check.err = in.Conversations.Get(check.convID)
@@ -182,7 +191,7 @@ func (in *Inbound) customerFor(route Route, contact whatsapp.Contact, waID strin
 // durably in Mattermost (or was a duplicate); an error means Meta must deliver it again.
 func (in *Inbound) HandleMessage(ctx context.Context, route Route, contact whatsapp.Contact, msg *whatsapp.Message) error {
 	check := in.startOpenCheck(route, contact, msg)
-	claim, rec, err := in.Messages.Claim(msg.ID)
+	claim, rec, err := in.Messages.Claim(msg.ID, check.channel())
 	if err != nil {
 		return err
 	}
@@ -229,13 +238,17 @@ func (in *Inbound) changed(conv *helpdesk.Conversation) {
 // that Meta retries if it is not.
 func (in *Inbound) waitForOther(wamid string) error {
 	deadline := time.Now().Add(in.BusyWait)
-	for time.Now().Before(deadline) {
+	for try := 0; time.Now().Before(deadline); try++ {
 		time.Sleep(25 * time.Millisecond)
 		rec, found, err := in.Messages.Get(wamid)
 		if err != nil {
 			return err
 		}
 		if found && rec.State != helpdesk.MessageProcessing {
+			return nil
+		}
+		// A claim that named its channel is done once its post is there (it gets no done mark).
+		if found && rec.ChannelID != "" && try%4 == 0 && in.findPosted(rec.ChannelID, wamid, rec.ClaimedAt) != nil {
 			return nil
 		}
 	}
@@ -263,6 +276,7 @@ func (in *Inbound) process(ctx context.Context, route Route, contact whatsapp.Co
 		sentAt = now
 	}
 
+	claimedIn := rec.ChannelID
 	rec.ConversationID, rec.ChannelID = conv.ID, conv.ChannelID
 	if rec.RecoveringSince != 0 {
 		// The previous holder crashed after claiming: its post may exist, so find it first.
@@ -357,9 +371,15 @@ func (in *Inbound) process(ctx context.Context, route Route, contact whatsapp.Co
 		if err := in.scheduleMediaRetry(route, contact, msg); err != nil {
 			return errors.Wrap(errPosted, err.Error())
 		}
-	} else if err := in.Messages.Complete(msg.ID, rec); err != nil {
-		return errors.Wrap(errPosted, err.Error())
+	} else if claimedIn != created.ChannelId {
+		// The claim did not name the channel the post is in (a new conversation, or a refused
+		// post made elsewhere): only a done mark says where the post is.
+		if err := in.Messages.Complete(msg.ID, rec); err != nil {
+			return errors.Wrap(errPosted, err.Error())
+		}
 	}
+	// Otherwise the claim named the channel and the post there is the done mark: a duplicate
+	// finds it (waitForOther, findPosted after a lease), so the hot path is the claim and the post.
 	if touched, err := in.Conversations.TouchInbound(conv, sentAt); err != nil {
 		in.API.LogWarn("Could not record the customer's last message time", "conversation_id", conv.ID, "error", err.Error())
 	} else if touched.LastInboundAt != conv.LastInboundAt {
@@ -530,6 +550,9 @@ func fileSafe(s string) string {
 
 // findPosted looks for the post of wamid made since a crashed claim began.
 func (in *Inbound) findPosted(channelID, wamid string, since int64) *model.Post {
+	// since is on the plugin's clock, posts' times on the server's: they differ only when a test
+	// moves the plugin's clock.
+	since -= time.Until(in.now()).Milliseconds()
 	list, appErr := in.API.GetPostsSince(channelID, since-time.Minute.Milliseconds())
 	if appErr != nil {
 		return nil
@@ -544,8 +567,15 @@ func (in *Inbound) findPosted(channelID, wamid string, since int64) *model.Post 
 
 // postForWAMID maps a wamid, inbound or sent by us, to its post.
 func (in *Inbound) postForWAMID(wamid string) string {
-	if rec, found, err := in.Messages.Get(wamid); err == nil && found && rec.PostID != "" {
-		return rec.PostID
+	if rec, found, err := in.Messages.Get(wamid); err == nil && found {
+		if rec.PostID != "" {
+			return rec.PostID
+		}
+		if rec.ChannelID != "" {
+			if p := in.findPosted(rec.ChannelID, wamid, rec.ClaimedAt); p != nil {
+				return p.Id
+			}
+		}
 	}
 	var postID string
 	if _, err := store.GetJSON(in.KV, store.OutboundKey(wamid), &postID); err == nil {

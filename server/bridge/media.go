@@ -116,6 +116,7 @@ func (in *Inbound) fetchMedia(ctx context.Context, route Route, channelID string
 	if err != nil {
 		return "", errors.Wrap(err, "failed to download media")
 	}
+	defer dl.Release()
 	name := mediaFilename(msg.Type, media, dl.MimeType, msg.ID)
 	info, appErr := in.API.UploadFile(dl.Data, channelID, name)
 	if appErr != nil {

@@ -180,6 +180,7 @@ func (o *Outbound) runSend(ctx context.Context, route Route, conv *helpdesk.Conv
 	switch {
 	case sendErr == nil:
 		o.setPostDelivery(post.Id, rec.WAMIDs, nil)
+		o.markFirstResponse(conv, rec.Delivery)
 		return nil
 	case errors.Is(sendErr, whatsapp.ErrUnknownOutcome):
 		o.markPost(post.Id, rec.WAMIDs, StatusUnknown, sendErr.Error())
@@ -380,4 +381,15 @@ func (o *Outbound) markInterrupted(rec sendRecord) {
 		o.Ephemeral(rec.Delivery.AgentID, rec.ChannelID, o.Describe(rec.Delivery.AgentID, reason))
 	}
 	o.API.LogWarn("Marked the send of a stopped server", "post_id", rec.PostID, "status", status)
+}
+
+// markFirstResponse records the conversation's first agent-written message (post, macro, HSM)
+// for the first-response indicator; automatic messages (start, queue entry) do not count.
+func (o *Outbound) markFirstResponse(conv *helpdesk.Conversation, d Delivery) {
+	if d.AgentID == "" || conv.FirstResponseAt != 0 || (d.Kind != wapost.KindAgent && d.Kind != wapost.KindMacro && d.Kind != wapost.KindHSM) {
+		return
+	}
+	if err := o.Conversations.MarkFirstResponse(conv.ID, o.Now()); err != nil {
+		o.API.LogWarn("Could not record a conversation's first response", "conversation_id", conv.ID, "error", err.Error())
+	}
 }

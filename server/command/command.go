@@ -72,13 +72,14 @@ func Definition() *model.Command {
 	ac.AddCommand(lgpdAutocomplete())
 	add("tag", "<tag...>", "Tag this conversation (its ticket keeps the tags)")
 	add("untag", "<tag...>", "Remove tags from this conversation")
+	indicatorsAutocomplete(ac)
 	add("help", "", "Show help")
 	return &model.Command{
 		Trigger:          Trigger,
 		DisplayName:      "WhatsApp Helpdesk",
 		Description:      "Attend and answer WhatsApp conversations",
 		AutoComplete:     true,
-		AutoCompleteDesc: "Available: queue, attend, macros, macro, hsm, templates, invite, transfer, status, close, ticket, credits, stats, lgpd, tag, untag, help",
+		AutoCompleteDesc: "Available: queue, attend, macros, macro, hsm, templates, invite, transfer, status, close, ticket, credits, stats, lgpd, pause, resume, report, tag, untag, help",
 		AutoCompleteHint: "[command]",
 		AutocompleteData: ac,
 	}
@@ -111,7 +112,7 @@ func (h *Handler) Execute(args *model.CommandArgs) *model.CommandResponse {
 	}
 	switch sub {
 	case "help":
-		return c.reply(c.t("cmd.help", nil))
+		return c.reply(c.t("cmd.help", nil) + "\n" + c.t("cmd.help.indicators", nil) + "\n" + c.t("cmd.help.tags", nil))
 	case "queue":
 		return c.queue()
 	case "attend":
@@ -140,6 +141,12 @@ func (h *Handler) Execute(args *model.CommandArgs) *model.CommandResponse {
 		return c.lgpd(rest)
 	case "tag", "untag":
 		return c.tag(sub == "tag", rest)
+	case "pause":
+		return c.pause(true)
+	case "resume":
+		return c.pause(false)
+	case "report":
+		return c.report(rest)
 	case "stats":
 		if !h.Desk.IsAdmin(args.UserId) {
 			return c.reply(c.t("cmd.admin_only", nil))

@@ -40,6 +40,9 @@ type Conversation struct {
 	AttendedAt    int64  `json:"attended_at,omitempty"`
 	ClosedAt      int64  `json:"closed_at,omitempty"`
 	LastInboundAt int64  `json:"last_inbound_at,omitempty"`
+	// FirstResponseAt is when the first message an agent wrote (a post, macro or HSM) reached
+	// WhatsApp, for the first-response indicator.
+	FirstResponseAt int64 `json:"first_response_at,omitempty"`
 	// ClosedBy and ClosingAt record the close claim; EndAttempted is set just before the end
 	// message goes out, so a repaired close never sends it twice.
 	ClosedBy     string `json:"closed_by,omitempty"`
@@ -321,4 +324,16 @@ func (cs *Conversations) move(id, from, to string) error {
 // WindowOpen reports whether free-form messages may be sent now.
 func (c *Conversation) WindowOpen(now time.Time) bool {
 	return c.LastInboundAt != 0 && now.UnixMilli() < c.WindowExpiresAt()
+}
+
+// MarkFirstResponse records when an agent's first message was sent, if none was recorded yet.
+func (cs *Conversations) MarkFirstResponse(id string, at time.Time) error {
+	_, err := cs.Update(id, func(c *Conversation) (bool, error) {
+		if c.FirstResponseAt != 0 {
+			return false, nil
+		}
+		c.FirstResponseAt = at.UnixMilli()
+		return true, nil
+	})
+	return err
 }

@@ -165,31 +165,31 @@ func TestMessageClaims(t *testing.T) {
 	kv := &pluginapi.MemoryStore{}
 	m := &Messages{KV: kv, Now: func() time.Time { return now }, Lease: func() time.Duration { return time.Minute }, Retention: time.Hour}
 
-	res, _, err := m.Claim("wamid.1")
+	res, _, err := m.Claim("wamid.1", "")
 	require.NoError(t, err)
 	assert.Equal(t, ClaimWon, res)
-	res, _, _ = m.Claim("wamid.1")
+	res, _, _ = m.Claim("wamid.1", "")
 	assert.Equal(t, ClaimBusy, res, "a second delivery while the first works")
 
 	require.NoError(t, m.Release("wamid.1"))
-	res, _, _ = m.Claim("wamid.1")
+	res, _, _ = m.Claim("wamid.1", "")
 	assert.Equal(t, ClaimWon, res, "after a failure the redelivery processes it")
 
 	require.NoError(t, m.Partial("wamid.1", MessageRecord{PostID: "post1"}))
-	res, rec, _ := m.Claim("wamid.1")
+	res, rec, _ := m.Claim("wamid.1", "")
 	assert.Equal(t, ClaimWon, res, "a partial message is taken over to finish its media")
 	assert.Equal(t, "post1", rec.PostID)
 
 	require.NoError(t, m.Complete("wamid.1", rec))
-	res, _, _ = m.Claim("wamid.1")
+	res, _, _ = m.Claim("wamid.1", "")
 	assert.Equal(t, ClaimDone, res)
 
-	res, rec, _ = m.Claim("wamid.2")
+	res, rec, _ = m.Claim("wamid.2", "")
 	require.Equal(t, ClaimWon, res)
 	assert.Zero(t, rec.RecoveringSince)
 	claimedAt := now.UnixMilli()
 	now = now.Add(2 * time.Minute)
-	res, rec, _ = m.Claim("wamid.2")
+	res, rec, _ = m.Claim("wamid.2", "")
 	assert.Equal(t, ClaimWon, res, "a crashed holder's lease expires")
 	assert.Equal(t, claimedAt, rec.RecoveringSince, "the taker is told to look for the crashed holder's post")
 }

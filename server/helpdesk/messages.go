@@ -54,14 +54,18 @@ type Messages struct {
 }
 
 // Claim tries to take wamid for processing. A crashed holder's claim expires after Lease, and a
-// partial message can be taken over to finish its media.
-func (m *Messages) Claim(wamid string) (ClaimResult, MessageRecord, error) {
+// partial message can be taken over to finish its media. channelID, when known (a known
+// customer's open conversation), is where the post will be: a claim that names it needs no done
+// mark, because its post, found there, is the proof (see Posted).
+func (m *Messages) Claim(wamid, channelID string) (ClaimResult, MessageRecord, error) {
 	key := store.MessageKey(wamid)
 	now := m.Now()
 	lease := now.Add(m.Lease()).UnixMilli()
-	won, err := store.Insert(m.KV, key, MessageRecord{State: MessageProcessing, LeaseUntil: lease, ClaimedAt: now.UnixMilli()}, 0)
+	// The claim carries the retention expiry from the start, so it can be the only write.
+	claim := MessageRecord{State: MessageProcessing, ChannelID: channelID, LeaseUntil: lease, ClaimedAt: now.UnixMilli()}
+	won, err := store.Insert(m.KV, key, claim, m.Retention)
 	if err != nil || won {
-		return ClaimWon, MessageRecord{State: MessageProcessing}, err
+		return ClaimWon, claim, err
 	}
 	result := ClaimBusy
 	recovering := int64(0)
@@ -70,7 +74,7 @@ func (m *Messages) Claim(wamid string) (ClaimResult, MessageRecord, error) {
 		switch {
 		case !exists:
 			// Released between our insert and this read: take it now.
-			*r = MessageRecord{State: MessageProcessing, LeaseUntil: lease, ClaimedAt: now.UnixMilli()}
+			*r = claim
 			result = ClaimWon
 			return true, nil
 		case r.State == MessageDone:

@@ -1,6 +1,8 @@
 package helpdesk
 
 import (
+	"cmp"
+
 	"github.com/pkg/errors"
 
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/store"
@@ -52,7 +54,7 @@ func fillFromConversation(tickets *Tickets, t *Ticket, conversations *Conversati
 			return false, nil
 		}
 		rec.Group, rec.ConversationCreatedAt, rec.AttendedAt, rec.ClosedAt = c.Group, c.CreatedAt, c.AttendedAt, c.ClosedAt
-		rec.FirstResponseAt = firstResponse(c.AttendedAt, rec.Transcript)
+		rec.FirstResponseAt = cmp.Or(c.FirstResponseAt, firstResponse(c.AttendedAt, rec.Transcript))
 		if rec.Tags == nil {
 			rec.Tags = c.Tags
 		}

@@ -1,6 +1,7 @@
 package helpdesk
 
 import (
+	"cmp"
 	"strings"
 	"time"
 
@@ -98,7 +99,7 @@ func (ts *Tickets) CreateDraft(conv *Conversation, transcript []TranscriptLine) 
 
 		ConversationCreatedAt: conv.CreatedAt,
 		AttendedAt:            conv.AttendedAt,
-		FirstResponseAt:       firstResponse(conv.AttendedAt, transcript),
+		FirstResponseAt:       cmp.Or(conv.FirstResponseAt, firstResponse(conv.AttendedAt, transcript)),
 		ClosedAt:              conv.ClosedAt,
 	}
 	created, err := store.Insert(ts.KV, store.TicketKey(t.ID), t, 0)

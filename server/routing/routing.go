@@ -62,6 +62,10 @@ type Routes struct {
 	BotUserID  string
 	Texts      *l10n.Translator
 	Instrument Instrument
+	// MediaBudget bounds the media bytes this node holds at once, across every number.
+	MediaBudget *whatsapp.MediaBudget
+	// Pacer, when set, builds the cluster-wide pacer of a phone number's sends.
+	Pacer func(phoneNumberID string, perSecond float64) whatsapp.Pacer
 
 	mu       sync.RWMutex
 	gen      int // counts Setups, so a slow one never overwrites a newer one
@@ -269,5 +273,14 @@ func (r *Routes) graphClient(s Settings, phoneNumberID string) *whatsapp.Client 
 		// Above the ~6 s Meta suggests between messages to one customer (131056).
 		MaxBackoff:        8 * time.Second,
 		MessagesPerSecond: s.MessagesPerSecond,
+		Pacer:             r.pacer(phoneNumberID, s.MessagesPerSecond),
+		MediaBudget:       r.MediaBudget,
 	})
+}
+
+func (r *Routes) pacer(phoneNumberID string, perSecond float64) whatsapp.Pacer {
+	if r.Pacer == nil || perSecond <= 0 {
+		return nil
+	}
+	return r.Pacer(phoneNumberID, perSecond)
 }

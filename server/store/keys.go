@@ -188,3 +188,23 @@ func TicketSearchEntryKey(ticketID string) string { return prefix + "tsearch/e/"
 
 // MergeKey claims a person's merge into another (insert-if-absent: one target, ever).
 func MergeKey(personID string) string { return prefix + "merge/" + personID }
+
+// PaceKey counts the sends of one phone number in one pacing window, for the whole cluster.
+func PaceKey(name string, window int64) string {
+	return prefix + "pace/" + shortID(name) + "/" + strconv.FormatInt(window, 36)
+}
+
+// AgentPauseKey marks an agent who paused automatic distribution (absent = receiving).
+func AgentPauseKey(userID string) string { return prefix + "pause/" + userID }
+
+// ReportDayKey holds one chat group's indicator sums for one day (YYYY-MM-DD in its time zone).
+func ReportDayKey(group, day string) string { return prefix + "rptday/" + shortID(group) + "/" + day }
+
+// ReportCountedKey claims a closed conversation's one addition to the indicators.
+func ReportCountedKey(conversationID string) string { return prefix + "rptconv/" + conversationID }
+
+// ReactionStateKey holds whether an agent's reaction on a post was last sent to WhatsApp as added
+// or removed, so each change is sent once whatever node or redelivery runs the hook.
+func ReactionStateKey(postID, userID, emoji string) string {
+	return prefix + "react/" + shortID(postID+"/"+userID+"/"+emoji)
+}

@@ -61,6 +61,8 @@ const (
 	KindJoined          = "joined"
 	KindDeliveryFailure = "delivery_failure"
 	KindRefusedMessage  = "refused_message"
+	// KindReaction marks the ledger entries of agents' reactions sent to WhatsApp (no post).
+	KindReaction = "reaction"
 )
 
 // Customer says who wrote a customer's post and in which conversation.

@@ -63,6 +63,13 @@ type ClientConfig struct {
 
 	// MessagesPerSecond paces all POSTs to /messages of this client (0 = unlimited).
 	MessagesPerSecond float64
+	// MediaBudget, when set, bounds the bytes of media downloads held at once (shared by a
+	// node's clients); a download's caller calls DownloadedMedia.Release once it is stored.
+	MediaBudget *MediaBudget
+
+	// Pacer, when set, paces those POSTs instead of this client's own limiter: a cluster-wide
+	// pacer holds MessagesPerSecond for every node together.
+	Pacer Pacer
 
 	// Sleep waits between attempts and for the pacer; injectable for tests.
 	Sleep func(context.Context, time.Duration) error
@@ -75,8 +82,13 @@ type Client struct {
 	http *http.Client
 	// mediaHTTP carries file transfers, which may take much longer than a JSON call.
 	mediaHTTP *http.Client
-	limiter   *RateLimiter
+	limiter   Pacer
 	cfgErr    error
+}
+
+// Pacer blocks a send until the rate allows it or ctx ends.
+type Pacer interface {
+	Wait(ctx context.Context) error
 }
 
 // NewClient builds a client. An invalid BaseURL is reported by every call
@@ -114,7 +126,10 @@ func NewClient(cfg ClientConfig) *Client {
 	if c.mediaHTTP == nil {
 		c.mediaHTTP = c.http
 	}
-	if cfg.MessagesPerSecond > 0 {
+	switch {
+	case cfg.Pacer != nil:
+		c.limiter = cfg.Pacer
+	case cfg.MessagesPerSecond > 0:
 		c.limiter = newRateLimiter(cfg.MessagesPerSecond, 1, time.Now, cfg.Sleep)
 	}
 	u, err := url.Parse(cfg.BaseURL)
@@ -188,7 +203,10 @@ var errBodyTooLarge = errors.New("response body too large")
 func (c *Client) do(ctx context.Context, req apiRequest) (*apiResponse, error) {
 	var lastErr error
 	for attempt := 1; ; attempt++ {
-		if req.paced {
+		if err := ctx.Err(); err != nil {
+			return nil, errors.Wrap(err, "send not attempted")
+		}
+		if req.paced && c.limiter != nil {
 			if err := c.limiter.Wait(ctx); err != nil {
 				return nil, err
 			}
@@ -253,7 +271,7 @@ func (c *Client) attempt(ctx context.Context, req apiRequest) (*apiResponse, boo
 	if limit <= 0 {
 		limit = maxJSONResponse
 	}
-	body, readErr := readCapped(resp.Body, limit)
+	body, readErr := readCapped(resp.Body, limit, resp.ContentLength)
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		switch {
 		case readErr == nil:
@@ -314,7 +332,27 @@ func (c *Client) backoff(attempt int, err error) time.Duration {
 }
 
 // readCapped reads at most limit bytes and reports errBodyTooLarge beyond.
-func readCapped(r io.Reader, limit int64) ([]byte, error) {
+func readCapped(r io.Reader, limit, sizeHint int64) ([]byte, error) {
+	if sizeHint > 0 && sizeHint <= limit {
+		// A declared length is read into one buffer of that size: growing a 50 MB download by
+		// doubling would leave as much again in garbage.
+		b := make([]byte, sizeHint)
+		n, err := io.ReadFull(r, b)
+		if err != nil {
+			return b[:n], err
+		}
+		var extra [1]byte
+		if m, _ := r.Read(extra[:]); m == 0 {
+			return b, nil
+		}
+		// Longer than declared: read on to the cap, as without a hint.
+		rest, err := io.ReadAll(io.LimitReader(r, limit-sizeHint))
+		b = append(append(b, extra[0]), rest...)
+		if err == nil && int64(len(b)) > limit {
+			return b[:limit], errBodyTooLarge
+		}
+		return b, err
+	}
 	b, err := io.ReadAll(io.LimitReader(r, limit+1))
 	if err != nil {
 		return b, err

@@ -166,6 +166,16 @@ type DownloadedMedia struct {
 	MimeType string
 	SHA256   string // hex digest advertised by the API, verified against Data when present
 	FileSize int64
+
+	release func()
+}
+
+// Release gives the download's bytes back to the client's media budget: call it once Data is
+// stored (or dropped). It is safe to call more than once, and on a nil value.
+func (d *DownloadedMedia) Release() {
+	if d != nil && d.release != nil {
+		d.release()
+	}
 }
 
 // flexInt64 accepts a JSON number or a numeric string: file_size is
@@ -220,8 +230,17 @@ func (c *Client) DownloadMediaLimit(ctx context.Context, mediaID string, limit i
 		if err != nil {
 			return nil, err
 		}
+		size := int64(info.FileSize)
+		if size <= 0 {
+			size = limit // unknown: assume the largest
+		}
+		release, err := c.cfg.MediaBudget.take(ctx, size)
+		if err != nil {
+			return nil, err
+		}
 		resp, err := c.fetchMedia(ctx, info, limit)
 		if err != nil {
+			release()
 			if ge, ok := AsGraphError(err); ok && try == 1 && !ge.IsAuth() &&
 				(ge.HTTPStatus == http.StatusForbidden || ge.HTTPStatus == http.StatusNotFound || ge.HTTPStatus == http.StatusGone) {
 				continue // the 5-minute URL expired: ask for a fresh one
@@ -229,6 +248,7 @@ func (c *Client) DownloadMediaLimit(ctx context.Context, mediaID string, limit i
 			return nil, errors.Wrapf(err, "failed to download WhatsApp media %s", mediaID)
 		}
 		if err := checkMedia(info, resp); err != nil {
+			release()
 			return nil, errors.Wrapf(err, "WhatsApp media %s", mediaID)
 		}
 		mimeType := info.MimeType
@@ -241,6 +261,7 @@ func (c *Client) DownloadMediaLimit(ctx context.Context, mediaID string, limit i
 			MimeType: mimeType,
 			SHA256:   strings.ToLower(info.SHA256),
 			FileSize: int64(len(resp.body)),
+			release:  release,
 		}, nil
 	}
 }

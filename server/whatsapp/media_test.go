@@ -281,11 +281,25 @@ func TestDownloadMedia(t *testing.T) {
 }
 
 func TestReadCapped(t *testing.T) {
-	b, err := readCapped(bytes.NewReader(make([]byte, 10)), 10)
+	for _, hint := range []int64{-1, 0, 10} {
+		b, err := readCapped(bytes.NewReader(make([]byte, 10)), 10, hint)
+		require.NoError(t, err, hint)
+		assert.Len(t, b, 10, hint)
+		_, err = readCapped(bytes.NewReader(make([]byte, 11)), 10, hint)
+		assert.ErrorIs(t, err, errBodyTooLarge, hint)
+	}
+	// A declared length is one exact allocation.
+	b, err := readCapped(bytes.NewReader(make([]byte, 1000)), 4096, 1000)
 	require.NoError(t, err)
-	assert.Len(t, b, 10)
-	_, err = readCapped(bytes.NewReader(make([]byte, 11)), 10)
+	assert.Equal(t, 1000, cap(b))
+	// A body longer than declared is read on, to the cap; a shorter one is an error.
+	b, err = readCapped(bytes.NewReader(make([]byte, 12)), 20, 8)
+	require.NoError(t, err)
+	assert.Len(t, b, 12)
+	_, err = readCapped(bytes.NewReader(make([]byte, 30)), 20, 8)
 	assert.ErrorIs(t, err, errBodyTooLarge)
+	_, err = readCapped(bytes.NewReader(make([]byte, 5)), 20, 8)
+	assert.ErrorIs(t, err, io.ErrUnexpectedEOF)
 }
 
 // A file transfer gets the media client's longer timeout; JSON calls keep the short one.

@@ -2,7 +2,6 @@ package workflow
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"sort"
 	"strings"
@@ -57,6 +56,12 @@ func (d *Desk) completeClose(ctx context.Context, conv *helpdesk.Conversation) (
 	if conv, err = d.conversations.Close(conv.ID); err != nil {
 		return nil, notices, err
 	}
+	if d.reports != nil {
+		// The indicators lag rather than fail a close: the conversation is closed already.
+		if err := d.reports.Closed(conv); err != nil {
+			d.API.LogWarn("Could not add a closed conversation to the indicators", "conversation_id", conv.ID, "error", err.Error())
+		}
+	}
 	if d.Notify != nil {
 		d.Notify.ConversationClosed(conv.ID)
 	}
@@ -84,17 +89,7 @@ func (d *Desk) completeClose(ctx context.Context, conv *helpdesk.Conversation) (
 		d.Notify.TicketChanged(ticket)
 	}
 	if d.Settings().AutoDistribution {
-		go func() {
-			// A panic here, outside any hook, would kill the plugin process: log it instead.
-			defer func() {
-				if r := recover(); r != nil {
-					d.API.LogError("Recovered from a panic while distributing after a close", "panic", fmt.Sprint(r))
-				}
-			}()
-			dctx, cancel := noticeCtx()
-			defer cancel()
-			d.Distribute(dctx) // the agent has room for a waiting conversation now
-		}()
+		go d.distributeDetached() // the agent has room for a waiting conversation now
 	}
 	return ticket, notices, nil
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/format"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/helpdesk"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/l10n"
+	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/reports"
 )
 
 // Settings are the parts of the configuration the workflow reads; the plugin pushes them on
@@ -71,6 +72,8 @@ type Stores struct {
 	Macros        *helpdesk.Macros
 	Credits       *helpdesk.Credits
 	Templates     *Templates
+	Pauses        *helpdesk.Pauses
+	Reports       *reports.Service
 }
 
 // Deps are the services the desk uses.
@@ -96,6 +99,8 @@ type Desk struct {
 	macros        *helpdesk.Macros
 	credits       *helpdesk.Credits
 	templates     *Templates
+	pauses        *helpdesk.Pauses
+	reports       *reports.Service
 
 	current atomic.Pointer[Settings]
 
@@ -111,6 +116,7 @@ func NewDesk(deps Deps, s Stores) *Desk {
 	return &Desk{
 		Deps: deps, conversations: s.Conversations, people: s.People, tickets: s.Tickets,
 		macros: s.Macros, credits: s.Credits, templates: s.Templates,
+		pauses: s.Pauses, reports: s.Reports,
 	}
 }
 

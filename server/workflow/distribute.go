@@ -2,6 +2,7 @@ package workflow
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/helpdesk"
 )
@@ -71,9 +72,13 @@ func (r *room) any() bool {
 }
 
 // eligibleAgents are the agents of group who may be handed a conversation now: online members
-// of its queue channel. Further rules per agent (business hours, pauses) belong here.
+// of its queue channel who did not pause distribution. Further rules per agent belong here.
 func (d *Desk) eligibleAgents(group string) ([]string, error) {
-	return d.onlineAgents(group)
+	online, err := d.onlineAgents(group)
+	if err != nil {
+		return nil, err
+	}
+	return d.withoutPaused(online), nil
 }
 
 // measureRoom reads who has room: the eligible agents of every chat group and their loads.
@@ -160,4 +165,18 @@ func (d *Desk) ReconcileLoads() (int, error) {
 		agents = append(agents, ids...)
 	}
 	return d.conversations.ReconcileLoads(agents)
+}
+
+// distributeDetached runs a distribution outside any request, for changes that free room (a
+// close, a resume).
+func (d *Desk) distributeDetached() {
+	// A panic here, outside any hook, would kill the plugin process: log it instead.
+	defer func() {
+		if r := recover(); r != nil {
+			d.API.LogError("Recovered from a panic while distributing", "panic", fmt.Sprint(r))
+		}
+	}()
+	ctx, cancel := noticeCtx()
+	defer cancel()
+	d.Distribute(ctx)
 }

@@ -3,6 +3,7 @@ package workflow_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -36,13 +37,18 @@ func TestDistributionKeepsAgentsLoadThroughAttendAndClose(t *testing.T) {
 	require.NoError(t, err)
 	_, _, err = e.Desk.Close(context.Background(), active[0].AgentID, active[0].ID)
 	require.NoError(t, err)
-	n, err := e.Conversations.Load(active[0].AgentID)
+	var load []string
+	_, err = store.GetJSON(e.Conversations.KV, store.AgentLoadKey(active[0].AgentID), &load)
 	require.NoError(t, err)
-	assert.Equal(t, 0, n, "a close frees the agent")
-	assert.Equal(t, 1, e.Desk.Distribute(context.Background()), "the third goes to the freed agent")
-	waiting, err := e.Conversations.List(helpdesk.StateWaiting)
-	require.NoError(t, err)
-	assert.Empty(t, waiting)
+	assert.NotContains(t, load, active[0].ID, "a close frees the agent")
+	// The close starts a run of its own in the background; a call during it makes that run go
+	// round again and answers 0, so either run may hand the third out.
+	e.Desk.Distribute(context.Background())
+	assert.Eventually(t, func() bool {
+		waiting, err := e.Conversations.List(helpdesk.StateWaiting)
+		n, loadErr := e.Conversations.Load(active[0].AgentID)
+		return err == nil && loadErr == nil && len(waiting) == 0 && n == 1
+	}, 5*time.Second, 10*time.Millisecond, "the third goes to the freed agent")
 }
 
 func TestReconcileLoadsRepairsALoadLeftByACrash(t *testing.T) {

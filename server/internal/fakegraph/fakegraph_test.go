@@ -98,7 +98,8 @@ func TestSendText(t *testing.T) {
 
 	sent := s.Sent()
 	require.Len(t, sent, 1)
-	assert.Equal(t, SentMessage{WAMID: wamid, To: "+5511987654321", Type: "text", Text: "Olá", ContextID: "wamid.Q", BizOpaque: "mm:post:1", Raw: sent[0].Raw}, sent[0])
+	assert.Equal(t, SentMessage{WAMID: wamid, To: "+5511987654321", Type: "text", Text: "Olá", ContextID: "wamid.Q", BizOpaque: "mm:post:1", Raw: sent[0].Raw, At: sent[0].At}, sent[0])
+	assert.WithinDuration(t, time.Now(), sent[0].At, time.Minute, "the fake records when it accepted the send")
 	assert.Equal(t, "Olá", sent[0].Raw["text"].(map[string]any)["body"])
 
 	_, body2 := call(t, s, http.MethodPost, msgsPath, tok, textMsg("5511", "again"))

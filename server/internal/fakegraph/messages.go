@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -82,6 +83,7 @@ func (s *Server) serveMessages(w http.ResponseWriter, r *http.Request, phoneID s
 		waID = strings.TrimPrefix(sent.To, "+")
 	}
 	sent.WAMID = NewWAMID()
+	sent.At = time.Now()
 	s.sent = append(s.sent, sent)
 	s.mu.Unlock()
 

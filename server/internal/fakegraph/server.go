@@ -75,6 +75,7 @@ type SentMessage struct {
 	ContextID    string // context.message_id (reply)
 	BizOpaque    string // biz_opaque_callback_data
 	Raw          map[string]any
+	At           time.Time // when the fake accepted it
 }
 
 // UploadedMedia is a media upload the fake accepted. (The name Upload is the

@@ -5,11 +5,12 @@ import {conversationsIn, draftTickets, isLowBalance} from '../store';
 
 import {ConversationTable} from './ConversationTable';
 import {DraftTickets} from './DraftTickets';
+import {Indicators} from './Indicators';
 import {TicketSearch} from './TicketSearch';
 import {ensureStyles} from './styles';
 
-export type TabKey = 'waiting' | 'active' | 'drafts' | 'tickets';
-const TABS: TabKey[] = ['waiting', 'active', 'drafts', 'tickets'];
+export type TabKey = 'waiting' | 'active' | 'drafts' | 'tickets' | 'indicators';
+const TABS: TabKey[] = ['waiting', 'active', 'drafts', 'tickets', 'indicators'];
 
 function CreditsBadge() {
     const t = useT();
@@ -54,18 +55,17 @@ export function Panel({initialTab = 'waiting'}: {initialTab?: TabKey}) {
     const helpdesk = useHelpdesk();
     const {conversations, tickets, error, notices, loading} = usePluginState();
     const [tab, setTab] = useState<TabKey>(initialTab);
-    const tabRefs = useRef<Record<TabKey, HTMLButtonElement | null>>({waiting: null, active: null, drafts: null, tickets: null});
+    const tabRefs = useRef<Record<TabKey, HTMLButtonElement | null>>({waiting: null, active: null, drafts: null, tickets: null, indicators: null});
 
     useEffect(() => {
         ensureStyles();
         helpdesk.ensureLoaded();
     }, [helpdesk]);
 
-    const counts = useMemo((): Record<TabKey, number | null> => ({
+    const counts: Partial<Record<TabKey, number>> = useMemo(() => ({
         waiting: conversationsIn(conversations, 'waiting').length,
         active: conversationsIn(conversations, 'active').length,
         drafts: draftTickets(tickets).length,
-        tickets: null, // a search, not a list: its total shows in the tab
     }), [conversations, tickets]);
 
     const labels: Record<TabKey, string> = {
@@ -73,12 +73,14 @@ export function Panel({initialTab = 'waiting'}: {initialTab?: TabKey}) {
         active: t('tab.active'),
         drafts: t('tab.drafts'),
         tickets: t('tab.tickets'),
+        indicators: t('tab.indicators'),
     };
     const titles: Record<TabKey, string> = {
         waiting: t('section.waiting'),
         active: t('section.active'),
         drafts: t('section.drafts'),
         tickets: t('section.tickets'),
+        indicators: t('section.indicators'),
     };
 
     // Arrow keys move between tabs (WAI-ARIA tabs pattern).
@@ -164,7 +166,7 @@ export function Panel({initialTab = 'waiting'}: {initialTab?: TabKey}) {
                         onKeyDown={onTabKeyDown}
                     >
                         {labels[key]}
-                        {counts[key] !== null && (
+                        {counts[key] !== undefined && (
                             <span
                                 className='wahd-count'
                                 data-testid={`wa-count-${key}`}
@@ -181,6 +183,7 @@ export function Panel({initialTab = 'waiting'}: {initialTab?: TabKey}) {
             >
                 {tab === 'drafts' && <DraftTickets/>}
                 {tab === 'tickets' && <TicketSearch/>}
+                {tab === 'indicators' && <Indicators/>}
                 {(tab === 'waiting' || tab === 'active') && <ConversationTable listState={tab}/>}
             </div>
         </div>
