@@ -123,6 +123,8 @@ func TestTagsSurviveCloseAndTicketsAreSearchedPagedAndExported(t *testing.T) {
 	assert.Equal(t, []string{joanaTicket}, ids)
 	ids, _ = e.tickets("q=%2B55+21+99876-5432")
 	assert.Equal(t, []string{joanaTicket}, ids, "a phone as people write it")
+	ids, _ = e.tickets("q=99876-5432")
+	assert.Equal(t, []string{joanaTicket}, ids, "a phone without country and area code")
 	ids, total = e.tickets("q=ajuda&per_page=1")
 	assert.Equal(t, []string{joanaTicket}, ids, "newest first")
 	assert.Equal(t, 2, total)
@@ -227,6 +229,12 @@ func TestPeopleAreEditedAndMergedAndTheNextMessageFindsTheSurvivor(t *testing.T)
 
 	// Agents edited her: a new person with her phone is refused, offering her instead.
 	code, raw := e.api(0, e.alice.Id, http.MethodPost, "/people", map[string]string{"name": "Outra Maria", "phone": "+55 11 98765-4321"})
+	assert.Equal(t, http.StatusConflict, code, string(raw))
+	assert.Contains(t, string(raw), `"person_id":"`+from+`"`)
+
+	// The same on a ticket's new customer: 409 naming her, so the panel offers her instead.
+	code, raw = e.api(0, e.alice.Id, http.MethodPatch, "/tickets/"+ticket1, map[string]any{
+		"new_customer": map[string]string{"name": "Outra Maria", "phone": "5511987654321"}})
 	assert.Equal(t, http.StatusConflict, code, string(raw))
 	assert.Contains(t, string(raw), `"person_id":"`+from+`"`)
 

@@ -12,9 +12,10 @@ import (
 
 // Ticket search reads the buckets of the query's terms, never every ticket. Each ticket is listed
 // (by id) in the bucket of each of its terms: "w:" and every word (accents folded, lower case, 2
-// to maxWordRunes characters) of its subject, customer name, customer phone and transcript; "g:"
-// and each tag; "c:" and its customer's id. Its card (what a result row shows, what filters and
-// scoping need) lives once under the ticket's entry key with the terms it is listed under.
+// to maxWordRunes characters) of its subject, customer name and transcript, and its customer's
+// phone (whole, and its last 8 to 11 digits); "g:" and each tag; "c:" and its customer's id. Its
+// card (what a result row shows, what filters and scoping need) lives once under the ticket's
+// entry key with the terms it is listed under.
 //
 // Cost: writing a ticket costs two reads and a write of its entry plus a compare-and-set per term
 // that changed (at most maxTicketTerms: a long transcript's later words are not indexed). A query
@@ -97,7 +98,12 @@ func ticketTerms(t *Ticket, c TicketCard) []string {
 	addWords(c.Subject)
 	addWords(c.CustomerName)
 	if c.Phone != "" {
+		// The whole number and its last 8 to 11 digits: people type a number without its country
+		// or area code.
 		add("w:" + c.Phone)
+		for n := 8; n <= 11 && n < len(c.Phone); n++ {
+			add("w:" + c.Phone[len(c.Phone)-n:])
+		}
 	}
 	for _, l := range t.Transcript {
 		addWords(l.Text)
@@ -248,7 +254,7 @@ func (ts *Tickets) Search(q TicketQuery, p Page) (TicketResult, error) {
 		}
 	}
 	if isPhoneQuery(q.Q) {
-		terms = append(terms, "w:"+CanonicalPhone(q.Q))
+		terms = append(terms, "w:"+CanonicalPhone(q.Q)) // a whole number or its last digits
 	} else {
 		for _, w := range words(q.Q) {
 			terms = append(terms, "w:"+w)
