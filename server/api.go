@@ -23,13 +23,14 @@ func (p *Plugin) newRouter(views *httpapi.Views) *mux.Router {
 
 	actions := &httpapi.Handlers{
 		API: p.API, BotUserID: p.botUserID, Desk: p.desk, Signer: p.desk.Signer, Texts: p.texts,
-		SendHSM: p.desk.SendHSMList, SendAgain: p.outbound.Resend,
+		SendHSM: p.desk.SendHSMList, SendAgain: p.outbound.Resend, Ephemeral: p.outbound.Ephemeral,
 	}
 	r.HandleFunc("/actions/attend", actions.Attend).Methods(http.MethodPost)
 	r.HandleFunc("/actions/invite/accept", actions.Invite(true)).Methods(http.MethodPost)
 	r.HandleFunc("/actions/invite/decline", actions.Invite(false)).Methods(http.MethodPost)
 	r.HandleFunc("/actions/resend", actions.Resend).Methods(http.MethodPost)
 	r.HandleFunc("/dialogs/hsm", actions.HSMDialog).Methods(http.MethodPost)
+	r.HandleFunc("/dialogs/start", actions.StartDialog).Methods(http.MethodPost)
 
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		httpapi.WriteError(w, http.StatusNotFound, "not found")

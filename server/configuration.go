@@ -42,6 +42,8 @@ type configuration struct {
 	ChatGroups               string
 	// RetentionDays erases closed conversations older than this (LGPD); 0 keeps everything.
 	RetentionDays int
+	// OptOutWords opt a customer out when a whole message is one of them (empty: the defaults).
+	OptOutWords string
 
 	// Hidden settings (not in plugin.json), for tests: how long one post's send may take before
 	// another node marks it, and how often the repair job looks (0 = the defaults).

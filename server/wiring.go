@@ -55,7 +55,7 @@ func (p *Plugin) wire(botID string, signingKey []byte, phones store.Phones) {
 	}
 	p.desk = workflow.NewDesk(workflow.Deps{
 		API: p.API, BotUserID: botID, Outbound: p.outbound, Texts: p.texts, Signer: signer, Now: now,
-		Routes: p.routes, Notify: p.notifier, Announcer: p.inbound,
+		Routes: p.routes, Notify: p.notifier, Announcer: p.inbound, Opener: p.inbound,
 	}, workflow.Stores{
 		Conversations: conversations, People: people, Credits: credits,
 		Tickets:   tickets,
@@ -69,6 +69,8 @@ func (p *Plugin) wire(botID string, signingKey []byte, phones store.Phones) {
 	p.inbound.Starter = p.desk
 	p.notifier.Cache = p.inbound
 	people.Merged = p.notifier.PersonForgotten
+	p.inbound.PersonChanged = p.notifier.PersonForgotten
+	p.inbound.OptOutWords = func() helpdesk.OptOutWords { return helpdesk.ParseOptOutWords(p.getConfiguration().OptOutWords) }
 	p.privacy = &privacy.Service{
 		API: p.API, KV: p.kv, BotUserID: botID,
 		People: people, Conversations: conversations, Tickets: tickets,

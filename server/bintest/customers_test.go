@@ -252,6 +252,17 @@ func TestPeopleAreEditedAndMergedAndTheNextMessageFindsTheSurvivor(t *testing.T)
 	assert.Equal(t, http.StatusNotFound, code)
 	code, _ = e.api(1, e.alice.Id, http.MethodPost, "/people/"+from+"/merge", map[string]string{"into": into})
 	assert.Equal(t, http.StatusNotFound, code)
+	code, _ = e.api(1, e.alice.Id, http.MethodGet, "/people/"+from, nil)
+	assert.Equal(t, http.StatusNotFound, code, "GET people/{id} of the merged id")
+	code, raw = e.api(1, e.alice.Id, http.MethodGet, "/people/"+into, nil)
+	require.Equal(t, http.StatusOK, code, string(raw))
+	var history struct {
+		Conversations []map[string]any `json:"conversations"`
+		Tickets       []map[string]any `json:"tickets"`
+	}
+	require.NoError(t, json.Unmarshal(raw, &history))
+	assert.Len(t, history.Conversations, 2, "the survivor's history holds both conversations")
+	assert.Len(t, history.Tickets, 2)
 
 	// Everything moved: both tickets belong to the survivor, search knows one person.
 	ids, total := e.tickets("customer_id=" + into)

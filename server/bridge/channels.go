@@ -40,6 +40,7 @@ func (in *Inbound) conversationFor(route Route, person *helpdesk.Person) (conv *
 		if err := in.announce(route, conv, person); err != nil {
 			in.API.LogError("Could not announce a new conversation in the queue", "conversation_id", conv.ID, "error", err.Error())
 		}
+		in.LinkPrevious(conv)
 		in.changed(conv)
 	}
 	return conv, attached, nil

@@ -70,6 +70,11 @@ type Inbound struct {
 	// MediaConcurrency bounds the media transfers (download + file upload) running at once on
 	// this node, so memory stays bounded whatever arrives; 0 means defaultMediaConcurrency.
 	MediaConcurrency int
+	// OptOutWords are the words that opt a customer out (nil: opt-out is not watched).
+	OptOutWords func() helpdesk.OptOutWords
+	// PersonChanged makes every node's cache forget a person whose record changed (nil: this
+	// node's only).
+	PersonChanged func(personID string)
 
 	cacheOnce sync.Once
 	cache     *customerCache
@@ -386,6 +391,7 @@ func (in *Inbound) process(ctx context.Context, route Route, contact whatsapp.Co
 		conv = touched
 		in.customers().put(cacheKey(route.Group.Name, waID, contact.UserID), cachedCustomer{profileName: contact.Profile.Name, person: *person, conv: *conv, at: in.now()})
 	}
+	in.noteOptOut(conv, person, msg)
 	if isNew && in.Starter != nil {
 		// In the background: the webhook answers as soon as the message is stored.
 		go in.Starter.NewConversation(conv)

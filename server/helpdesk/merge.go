@@ -69,6 +69,8 @@ func (pp *People) takeOver(fromID string, into *Person) (*Person, error) {
 		if p.BSUID == "" {
 			p.BSUID = from.BSUID
 		}
+		// One human asked to stop from one of their numbers: the survivor respects it.
+		p.OptedOut = p.OptedOut || from.OptedOut
 		if p.Phone == "" {
 			p.Phone = from.Phone
 		}

@@ -32,6 +32,9 @@ type Person struct {
 	// Groups are the chat groups the person wrote to (or was created in): only their agents
 	// (and system admins) see the person.
 	Groups []string `json:"groups,omitempty"`
+	// OptedOut is set while the customer's last message was an opt-out word: nobody may start a
+	// conversation with them (see optout.go).
+	OptedOut bool `json:"opted_out,omitempty"`
 }
 
 // People stores customers, findable by canonical phone (through keys that hash it, see

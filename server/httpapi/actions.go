@@ -34,6 +34,8 @@ type Handlers struct {
 	SendHSM func(ctx context.Context, userID, convID, template string, values []string) error
 	// SendAgain sends again a post whose outcome is unknown or that was not sent.
 	SendAgain func(ctx context.Context, userID, postID string) error
+	// Ephemeral shows a text to one user in a channel (the start dialog's confirmation).
+	Ephemeral func(userID, channelID, text string)
 }
 
 // ErrForged refuses a request whose context, post or channel does not match what we signed.

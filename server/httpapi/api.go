@@ -49,6 +49,7 @@ func (a *API) Register(r *mux.Router) {
 	r.Handle("/templates", a.agent(a.listTemplates)).Methods(http.MethodGet)
 	r.Handle("/macros", a.agent(a.listMacros)).Methods(http.MethodGet)
 	r.Handle("/credits", a.agent(a.credits)).Methods(http.MethodGet)
+	a.registerProactive(r)
 	a.registerIndicators(r)
 }
 

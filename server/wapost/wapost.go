@@ -61,9 +61,24 @@ const (
 	KindJoined          = "joined"
 	KindDeliveryFailure = "delivery_failure"
 	KindRefusedMessage  = "refused_message"
+	// KindPrevious links the customer's previous conversation; KindOptOut tells the customer
+	// opted out (or back in); KindAwaitingReply says a started conversation has no window yet.
+	KindPrevious      = "previous_conversation"
+	KindOptOut        = "opt_out"
+	KindAwaitingReply = "awaiting_reply"
 	// KindReaction marks the ledger entries of agents' reactions sent to WhatsApp (no post).
 	KindReaction = "reaction"
 )
+
+// Bookkeeping reports whether a post kind is the plugin's own note to agents, which no
+// transcript carries.
+func Bookkeeping(kind string) bool {
+	switch kind {
+	case KindClosed, KindJoined, KindDeliveryFailure, KindPrevious, KindOptOut, KindAwaitingReply:
+		return true
+	}
+	return false
+}
 
 // Customer says who wrote a customer's post and in which conversation.
 type Customer struct {

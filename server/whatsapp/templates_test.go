@@ -268,3 +268,13 @@ func TestListTemplatesRefusesForeignOrLoopingPages(t *testing.T) {
 	_, err = c.ListTemplates(context.Background())
 	assert.ErrorContains(t, err, "same page twice")
 }
+
+func TestTemplateFieldsFollowTheParameterOrder(t *testing.T) {
+	tpl := Template{Name: "promo", Components: []TemplateComponent{
+		{Type: "HEADER", Format: "IMAGE"},
+		{Type: "BODY", Text: "Olá {{1}}, use {{2}}."},
+		{Type: "BUTTONS", Buttons: []TemplateButton{{Type: "QUICK_REPLY", Text: "Ok"}, {Type: "URL", URL: "https://x.test/{{1}}"}}},
+	}}
+	assert.Equal(t, []TemplateField{{"header_media", "image"}, {"body", "1"}, {"body", "2"}, {"button", "2 url"}}, tpl.Fields())
+	assert.Equal(t, tpl.ParamCount(), len(tpl.Fields()))
+}

@@ -190,7 +190,7 @@ func (d *Desk) transcript(conv *helpdesk.Conversation) ([]helpdesk.TranscriptLin
 			continue
 		}
 		kind, _ := p.GetProp(wapost.PropKind).(string)
-		if kind == wapost.KindClosed || kind == wapost.KindJoined || kind == wapost.KindDeliveryFailure {
+		if wapost.Bookkeeping(kind) {
 			continue
 		}
 		line := helpdesk.TranscriptLine{At: p.CreateAt, Text: p.Message}

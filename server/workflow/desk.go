@@ -87,6 +87,7 @@ type Deps struct {
 	Routes    Routes
 	Notify    Notifier
 	Announcer Announcer
+	Opener    Opener
 }
 
 // Desk carries out agents' actions.

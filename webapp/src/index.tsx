@@ -12,7 +12,7 @@ import {Helpdesk} from './helpdesk';
 import {normalizeLocale, registryTranslations, translate, type MessageKey} from './i18n';
 import {POST_TYPES, WS_EVENTS} from './contract';
 import {PLUGIN_ID} from './manifest';
-import {hostLocale, hostSiteSubpath, type HostStore, type MattermostPlugin, type PluginRegistry} from './mattermost';
+import {hostChannelId, hostLocale, hostSiteSubpath, type HostStore, type MattermostPlugin, type PluginRegistry} from './mattermost';
 import {PluginStore, initialState} from './store';
 
 export interface PluginOptions {
@@ -38,7 +38,11 @@ export default class Plugin implements MattermostPlugin {
         this.helpdesk = helpdesk;
 
         // Follow the user's language when it changes in Mattermost's settings.
-        this.unsubscribeHost = store.subscribe(() => pluginStore.dispatch({type: 'locale', locale: currentLocale()}));
+        this.unsubscribeHost = store.subscribe(() => {
+            pluginStore.dispatch({type: 'locale', locale: currentLocale()});
+            pluginStore.dispatch({type: 'channel', channelId: hostChannelId(store.getState())});
+        });
+        pluginStore.dispatch({type: 'channel', channelId: hostChannelId(store.getState())});
         ensureStyles();
 
         registry.registerTranslations(registryTranslations);

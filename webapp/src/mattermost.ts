@@ -102,3 +102,8 @@ export function hostSiteSubpath(state: GlobalState | undefined): string {
         return '';
     }
 }
+
+/** The id of the channel the user is looking at, or ''. */
+export function hostChannelId(state: GlobalState | undefined): string {
+    return state?.entities?.channels?.currentChannelId || '';
+}

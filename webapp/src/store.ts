@@ -19,6 +19,9 @@ export interface State {
 
     /** Per list, how many conversations the server has beyond the pages loaded, and the next page. */
     more: Partial<Record<ConversationState, {count: number; nextPage: number}>>;
+
+    /** The Mattermost channel the user is looking at (its customer's history is shown). */
+    currentChannelId: string;
 }
 
 export type Action =
@@ -36,7 +39,8 @@ export type Action =
     | {type: 'ticket'; ticket: Ticket}
     | {type: 'credits'; credits: Credits}
     | {type: 'error'; error: string | null}
-    | {type: 'notices'; notices: string[]};
+    | {type: 'notices'; notices: string[]}
+    | {type: 'channel'; channelId: string};
 
 export const initialState = (locale: Locale = 'en'): State => ({
     locale,
@@ -48,6 +52,7 @@ export const initialState = (locale: Locale = 'en'): State => ({
     error: null,
     notices: [],
     more: {},
+    currentChannelId: '',
 });
 
 function withMore(more: State['more'], state: ConversationState, page: number, perPage: number, total: number): State['more'] {
@@ -121,6 +126,8 @@ export function reducer(state: State, action: Action): State {
         return state.error === action.error ? state : {...state, error: action.error};
     case 'notices':
         return state.notices.length === 0 && action.notices.length === 0 ? state : {...state, notices: action.notices};
+    case 'channel':
+        return state.currentChannelId === action.channelId ? state : {...state, currentChannelId: action.channelId};
     default:
         return state;
     }

@@ -1,12 +1,15 @@
 import React, {useEffect, useMemo, useRef, useState} from 'react';
 
 import {useHelpdesk, usePluginState, useT} from '../context';
+import {channelHref, openChannel} from '../navigation';
 import {conversationsIn, draftTickets, isLowBalance} from '../store';
 
 import {ConversationTable} from './ConversationTable';
+import {CustomerHistory} from './CustomerHistory';
 import {DraftTickets} from './DraftTickets';
 import {Indicators} from './Indicators';
 import {TicketSearch} from './TicketSearch';
+import {StartConversation} from './StartConversation';
 import {ensureStyles} from './styles';
 
 export type TabKey = 'waiting' | 'active' | 'drafts' | 'tickets' | 'indicators';
@@ -55,6 +58,7 @@ export function Panel({initialTab = 'waiting'}: {initialTab?: TabKey}) {
     const helpdesk = useHelpdesk();
     const {conversations, tickets, error, notices, loading} = usePluginState();
     const [tab, setTab] = useState<TabKey>(initialTab);
+    const [starting, setStarting] = useState(false);
     const tabRefs = useRef<Record<TabKey, HTMLButtonElement | null>>({waiting: null, active: null, drafts: null, tickets: null, indicators: null});
 
     useEffect(() => {
@@ -105,6 +109,14 @@ export function Panel({initialTab = 'waiting'}: {initialTab?: TabKey}) {
                 <CreditsBadge/>
                 <button
                     type='button'
+                    className='wahd-button'
+                    data-testid='wa-start-open'
+                    aria-label={t('start.newAria')}
+                    aria-expanded={starting}
+                    onClick={() => setStarting(!starting)}
+                >{'+ '}{t('start.new')}</button>
+                <button
+                    type='button'
                     className='wahd-icon-button'
                     data-testid='wa-refresh'
                     disabled={loading}
@@ -112,6 +124,18 @@ export function Panel({initialTab = 'waiting'}: {initialTab?: TabKey}) {
                 >{'↻ '}{t('common.refresh')}</button>
             </div>
             <CreditsWarning/>
+            {starting && (
+                <StartConversation
+                    onCancel={() => setStarting(false)}
+                    onStarted={(conversation) => {
+                        setStarting(false);
+                        setTab('active');
+                        if (!openChannel(conversation)) {
+                            window.location.assign(channelHref(conversation));
+                        }
+                    }}
+                />
+            )}
             {error && (
                 <div
                     className='wahd-banner wahd-banner--error'
@@ -186,6 +210,7 @@ export function Panel({initialTab = 'waiting'}: {initialTab?: TabKey}) {
                 {tab === 'indicators' && <Indicators/>}
                 {(tab === 'waiting' || tab === 'active') && <ConversationTable listState={tab}/>}
             </div>
+            <CustomerHistory/>
         </div>
     );
 }

@@ -112,6 +112,14 @@ export const CSS = `
     .wahd-cell-meta { order: 4; flex: 1 1 0; min-width: 0; font-size: 12px; }
     .wahd-cell-meta::before { content: attr(data-label); display: block; font-size: 11px; color: ${subtle}; }
 }
+.wahd-start { margin: 8px 12px 0; padding: 8px 10px; border: 1px solid ${border}; border-radius: 4px; }
+.wahd-start-preview .wahd-muted { white-space: normal; }
+.wahd-start-preview { margin-top: 8px; overflow-wrap: anywhere; padding: 6px 8px; border-left: 3px solid #25d366; background: ${hover}; border-radius: 2px; }
+.wahd-start-preview-text { white-space: pre-wrap; margin: 2px 0 4px; }
+.wahd-start-actions { display: flex; gap: 8px; margin-top: 8px; }
+.wahd-history { padding: 8px 12px; border-top: 1px solid ${border}; }
+.wahd-history-list { list-style: none; margin: 4px 0 0; padding: 0; display: flex; flex-direction: column; gap: 6px; }
+.wahd-badge--warning { background: rgba(255, 188, 31, 0.24); margin-left: 6px; }
 .wahd-sr-only { position: absolute; width: 1px; height: 1px; padding: 0; margin: -1px; overflow: hidden; clip: rect(0, 0, 0, 0); white-space: nowrap; border: 0; }
 `;
 
