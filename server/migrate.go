@@ -51,6 +51,11 @@ func (p *Plugin) backfill() {
 	}); err != nil {
 		p.API.LogError("WhatsApp Helpdesk could not index existing people for search", "error", err.Error())
 	}
+	if err := p.runOnce(helpdesk.TicketSearchMigration, func() (int, error) {
+		return helpdesk.BackfillTicketSearch(p.privacy.Tickets, p.privacy.Conversations)
+	}); err != nil {
+		p.API.LogError("WhatsApp Helpdesk could not index existing tickets for search", "error", err.Error())
+	}
 	// Agents' loads (helpdesk.Load) start from the active conversations of earlier versions.
 	if err := p.runOnce(agentLoadsMigration, p.desk.ReconcileLoads); err != nil {
 		p.API.LogError("WhatsApp Helpdesk could not count agents' active conversations", "error", err.Error())

@@ -185,9 +185,7 @@ func TestDoubleCloseSendsOneEndMessageAndMakesOneTicket(t *testing.T) {
 	assert.EqualValues(t, 1, e.credits()["used"])
 	code, body := e.api(0, e.alice.Id, http.MethodGet, "/tickets?status=draft", nil)
 	require.Equal(t, http.StatusOK, code)
-	var drafts []map[string]any
-	require.NoError(t, json.Unmarshal(body, &drafts))
-	assert.Len(t, drafts, 1, "one ticket")
+	assert.Len(t, pagedItems(t, body), 1, "one ticket")
 }
 
 // A close whose node dies while the end message is on the wire is completed by the repair job
@@ -212,9 +210,7 @@ func TestCloseInterruptedMidwayIsCompletedByTheRepairJob(t *testing.T) {
 	drafts := func() []map[string]any {
 		code, body := e.api(0, e.alice.Id, http.MethodGet, "/tickets?status=draft", nil)
 		require.Equal(t, http.StatusOK, code)
-		var out []map[string]any
-		require.NoError(t, json.Unmarshal(body, &out))
-		return out
+		return pagedItems(t, body)
 	}
 	e.eventually(func() bool { return len(drafts()) == 1 }, "the repair job makes the ticket")
 	ticket := drafts()[0]

@@ -108,8 +108,7 @@ func TestPhoneNumbersAreInNoKVKeyOrLogLine(t *testing.T) {
 	e.closeConversation(convID)
 	code, raw := e.api(0, e.alice.Id, http.MethodGet, "/tickets?status=draft", nil)
 	require.Equal(t, http.StatusOK, code)
-	var drafts []map[string]any
-	require.NoError(t, json.Unmarshal(raw, &drafts))
+	drafts := pagedItems(t, raw)
 	require.Len(t, drafts, 1)
 	ticketID := drafts[0]["id"].(string)
 	code, raw = e.api(0, e.alice.Id, http.MethodPatch, "/tickets/"+ticketID, map[string]any{

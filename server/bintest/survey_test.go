@@ -28,15 +28,6 @@ func (e *env) closeTicket(userID, convID string) string {
 	return out.Ticket.ID
 }
 
-func (e *env) ticket(userID, id string) map[string]any {
-	e.t.Helper()
-	code, body := e.api(0, userID, http.MethodGet, "/tickets/"+id, nil)
-	require.Equal(e.t, http.StatusOK, code, string(body))
-	var t map[string]any
-	require.NoError(e.t, json.Unmarshal(body, &t))
-	return t
-}
-
 // pressButton delivers the customer's press of a reply button, as WhatsApp reports it.
 func (e *env) pressButton(from, name, replyTo, id, title string) {
 	e.t.Helper()
@@ -78,14 +69,14 @@ func TestSatisfactionSurveyAfterCloseIsStoredOnTheTicket(t *testing.T) {
 		assert.Contains(t, string(raw), b)
 	}
 	assert.Empty(t, e.graph.Violations())
-	assert.NotZero(t, e.ticket(e.alice.Id, ticketID)["survey_sent_at"])
+	assert.NotZero(t, e.ticket(ticketID)["survey_sent_at"])
 	code, body := e.api(0, e.alice.Id, http.MethodGet, "/credits", nil)
 	require.Equal(t, http.StatusOK, code)
 	assert.Contains(t, string(body), `"used":1`, "the survey costs one credit")
 
 	// Maria presses "Great": the ticket holds the score, she is thanked, and no conversation opens.
 	e.pressButton(maria, "Maria Souza", survey.WAMID, "csat:"+ticketID+":3", "Great")
-	csat, ok := e.ticket(e.alice.Id, ticketID)["csat"].(map[string]any)
+	csat, ok := e.ticket(ticketID)["csat"].(map[string]any)
 	require.True(t, ok, "csat stored")
 	assert.EqualValues(t, 3, csat["score"])
 	assert.NotZero(t, csat["at"])
@@ -99,10 +90,13 @@ func TestSatisfactionSurveyAfterCloseIsStoredOnTheTicket(t *testing.T) {
 	require.Equal(t, http.StatusOK, code, string(body))
 	assert.Contains(t, string(body), `"csat_avg":3`, "the indicators count the answer")
 	assert.Contains(t, string(body), `"csat_count":1`)
+	code, body = e.api(0, e.alice.Id, http.MethodGet, "/tickets/export.csv?status=draft", nil)
+	require.Equal(t, http.StatusOK, code, string(body))
+	assert.Regexp(t, ticketID+`,.*,3\r?\n`, string(body), "the CSV's csat column")
 
 	// A second press is noted but the first answer wins, and she is not thanked twice.
 	e.pressButton(maria, "Maria Souza", survey.WAMID, "csat:"+ticketID+":1", "Poor")
-	assert.EqualValues(t, 3, e.ticket(e.alice.Id, ticketID)["csat"].(map[string]any)["score"])
+	assert.EqualValues(t, 3, e.ticket(ticketID)["csat"].(map[string]any)["score"])
 	assert.Contains(t, e.channelMessages(ch.Id), "the first answer stands: Great")
 	thanks := 0
 	for _, s := range e.sentTexts() {
@@ -116,7 +110,7 @@ func TestSatisfactionSurveyAfterCloseIsStoredOnTheTicket(t *testing.T) {
 
 	// A reply forged by someone else for Maria's ticket changes nothing: it is an ordinary message.
 	e.pressButton("5521988887777", "Intruso", survey.WAMID, "csat:"+ticketID+":1", "Poor")
-	assert.EqualValues(t, 3, e.ticket(e.alice.Id, ticketID)["csat"].(map[string]any)["score"])
+	assert.EqualValues(t, 3, e.ticket(ticketID)["csat"].(map[string]any)["score"])
 	assert.Len(t, e.conversationChannels(), 2, "the intruder's message opens their own conversation")
 }
 
@@ -130,13 +124,13 @@ func TestSurveyIsNotSentOutsideTheWindow(t *testing.T) {
 	e.graph.Reset()
 	ticketID := e.closeTicket(e.alice.Id, convID)
 	assert.Empty(t, e.graph.Sent(), "nothing is sent outside the window")
-	ticket := e.ticket(e.alice.Id, ticketID)
+	ticket := e.ticket(ticketID)
 	assert.Equal(t, "window_closed", ticket["csat_skipped"])
 	assert.Nil(t, ticket["csat"])
 
 	// A press for a survey that was never sent is not an answer.
 	e.pressButton(maria, "Maria", "wamid.none", "csat:"+ticketID+":3", "Great")
-	assert.Nil(t, e.ticket(e.alice.Id, ticketID)["csat"])
+	assert.Nil(t, e.ticket(ticketID)["csat"])
 }
 
 func TestSurveySpeaksPortugueseOnABrazilianServer(t *testing.T) {
@@ -155,7 +149,7 @@ func TestSurveySpeaksPortugueseOnABrazilianServer(t *testing.T) {
 		assert.Contains(t, string(raw), title)
 	}
 	e.pressButton(maria, "Maria Souza", sent[0].WAMID, "csat:"+ticketID+":2", "Regular")
-	assert.EqualValues(t, 2, e.ticket(e.alice.Id, ticketID)["csat"].(map[string]any)["score"])
+	assert.EqualValues(t, 2, e.ticket(ticketID)["csat"].(map[string]any)["score"])
 	assert.Contains(t, e.sentTexts(), "Obrigado pela sua resposta!")
 	assert.Contains(t, e.channelMessages(ch.Id), "O cliente avaliou o atendimento: Regular (2).")
 }

@@ -51,6 +51,8 @@ type Conversation struct {
 	// SetupPending is set with the channel and cleared once the new conversation's automatic
 	// messages ran, so they still run when the delivery that created it failed.
 	SetupPending bool `json:"setup_pending,omitempty"`
+	// Tags are the agents' labels; the ticket carries them on close.
+	Tags []string `json:"tags,omitempty"`
 }
 
 // WindowExpiresAt is when free-form messages stop being allowed (Unix ms), 0 if never opened.
@@ -281,6 +283,21 @@ func (cs *Conversations) SetStatus(id, status string) (*Conversation, error) {
 			return false, Refuse(ErrConflict, "error.conversation_closed")
 		}
 		c.Status = status
+		return true, nil
+	})
+}
+
+// SetTags replaces an open conversation's tags with what edit makes of them.
+func (cs *Conversations) SetTags(id string, edit func(tags []string) ([]string, error)) (*Conversation, error) {
+	return cs.Update(id, func(c *Conversation) (bool, error) {
+		if c.State == StateClosed || c.State == StateClosing {
+			return false, Refuse(ErrConflict, "error.conversation_closed")
+		}
+		tags, err := edit(c.Tags)
+		if err != nil {
+			return false, err
+		}
+		c.Tags = tags
 		return true, nil
 	})
 }

@@ -28,8 +28,7 @@ func phoneTaken(personID, phone string) error {
 // over by a new one (a contact WhatsApp created and nobody touched is).
 func (p *Person) AgentMade() bool { return p.NameEdited }
 
-// takeOver moves everything of the WhatsApp-made contact fromID to the person into, which owns
-// nothing yet: its WhatsApp identity, phone and BSUID keys, open-conversation pointers,
+// takeOver moves everything of the person fromID to the person into: its WhatsApp identity, phone and BSUID keys, open-conversation pointers,
 // conversations and tickets; then fromID is removed. Every step is idempotent and ordered so
 // that a message arriving meanwhile finds its open conversation through either person.
 func (pp *People) takeOver(fromID string, into *Person) (*Person, error) {
@@ -51,12 +50,27 @@ func (pp *People) takeOver(fromID string, into *Person) (*Person, error) {
 		}
 		convs = append(convs, c)
 	}
+	fromTalking := false
+	for _, c := range convs {
+		if c.State != StateClosed {
+			fromTalking = true
+		}
+	}
 	// 1. The new person gets the contact's identity and groups, and the open conversations.
 	updated, err := store.UpdateJSON(pp.KV, store.PersonKey(into.ID), func(p *Person, exists bool) (bool, error) {
 		if !exists {
 			return false, errors.Wrapf(ErrNotFound, "person %s", into.ID)
 		}
-		p.WaID, p.BSUID = from.WaID, from.BSUID
+		// The survivor keeps its own WhatsApp identity; one it lacks, or the number of a customer
+		// talking right now, comes from the contact.
+		if p.WaID == "" || (fromTalking && from.WaID != "") {
+			p.WaID = from.WaID
+		}
+		if p.BSUID == "" {
+			p.BSUID = from.BSUID
+		}
+		// One human asked to stop from one of their numbers: the survivor respects it.
+		p.OptedOut = p.OptedOut || from.OptedOut
 		if p.Phone == "" {
 			p.Phone = from.Phone
 		}
@@ -124,6 +138,10 @@ func (pp *People) takeOver(fromID string, into *Person) (*Person, error) {
 			return nil, err
 		}
 		if err := toTickets.Add(id); err != nil {
+			return nil, err
+		}
+		// Its search card names the new customer.
+		if err := (&Tickets{KV: pp.KV, Now: pp.Now}).Reindex(id); err != nil {
 			return nil, err
 		}
 	}

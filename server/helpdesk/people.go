@@ -22,6 +22,9 @@ type Person struct {
 	WaID  string `json:"wa_id,omitempty"`
 	BSUID string `json:"bsuid,omitempty"`
 	Email string `json:"email,omitempty"`
+	// Organization and Notes are what agents record about the customer (PATCH people/{id}).
+	Organization string `json:"organization,omitempty"`
+	Notes        string `json:"notes,omitempty"`
 	// NameEdited is set once an agent renames the person: WhatsApp profile names never overwrite it.
 	NameEdited bool  `json:"name_edited,omitempty"`
 	CreatedAt  int64 `json:"created_at"`
@@ -225,7 +228,10 @@ func (pp *People) Rename(id, name string) (*Person, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &p, pp.Reindex(id)
+	if err := pp.Reindex(id); err != nil {
+		return nil, err
+	}
+	return &p, pp.reindexTickets(id)
 }
 
 // MaxNameRunes bounds a person's name (channel names, headers and announcements carry it).

@@ -1,6 +1,7 @@
 package helpdesk
 
 import (
+	"cmp"
 	"strings"
 	"time"
 
@@ -42,6 +43,16 @@ type Ticket struct {
 	CSAT         *CSAT  `json:"csat,omitempty"`
 	SurveySentAt int64  `json:"survey_sent_at,omitempty"`
 	CSATSkipped  string `json:"csat_skipped,omitempty"`
+	// Group is the conversation's chat group: search scopes tickets by it without reading the
+	// conversation.
+	Group string   `json:"group_id,omitempty"`
+	Tags  []string `json:"tags,omitempty"`
+	// The conversation's times, for service levels: wait = created -> attended, first response =
+	// attended -> first agent message, handle = attended -> closed (Unix ms, 0 when unknown).
+	ConversationCreatedAt int64 `json:"conversation_created_at,omitempty"`
+	AttendedAt            int64 `json:"attended_at,omitempty"`
+	FirstResponseAt       int64 `json:"first_response_at,omitempty"`
+	ClosedAt              int64 `json:"closed_at,omitempty"`
 }
 
 // TicketPatch is an agent's edit of a draft; nil fields are left alone.
@@ -49,6 +60,8 @@ type TicketPatch struct {
 	Subject    *string
 	Status     *string
 	CustomerID *string
+	// Tags replaces the ticket's tags (already cleaned with CleanTags).
+	Tags *[]string
 }
 
 // Tickets stores tickets with complete per-status indexes.
@@ -85,6 +98,13 @@ func (ts *Tickets) CreateDraft(conv *Conversation, transcript []TranscriptLine) 
 		AgentID:            conv.AgentID,
 		Transcript:         transcript,
 		CreatedAt:          ts.Now().UnixMilli(),
+		Group:              conv.Group,
+		Tags:               conv.Tags,
+
+		ConversationCreatedAt: conv.CreatedAt,
+		AttendedAt:            conv.AttendedAt,
+		FirstResponseAt:       cmp.Or(conv.FirstResponseAt, firstResponse(conv.AttendedAt, transcript)),
+		ClosedAt:              conv.ClosedAt,
 	}
 	created, err := store.Insert(ts.KV, store.TicketKey(t.ID), t, 0)
 	if err != nil {
@@ -96,8 +116,28 @@ func (ts *Tickets) CreateDraft(conv *Conversation, transcript []TranscriptLine) 
 	if err := store.NewIndex(ts.KV, store.PersonTicketsIndexKey(t.CustomerID)).Add(t.ID); err != nil {
 		return nil, err
 	}
-	return t, store.NewIndex(ts.KV, store.TicketIndexKey(TicketDraft)).Add(t.ID)
+	if err := store.NewIndex(ts.KV, store.TicketIndexKey(TicketDraft)).Add(t.ID); err != nil {
+		return nil, err
+	}
+	return t, ts.Reindex(t.ID)
 }
+
+// firstResponse is when an agent first wrote to the customer after attending (automatic
+// messages are authored by the bot's name and do not count), 0 if never.
+func firstResponse(attendedAt int64, transcript []TranscriptLine) int64 {
+	if attendedAt == 0 {
+		return 0
+	}
+	for _, l := range transcript {
+		if l.Direction == "outbound" && l.Author != BotAuthor && l.At >= attendedAt {
+			return l.At
+		}
+	}
+	return 0
+}
+
+// BotAuthor is the author of the plugin's own (automatic) transcript lines.
+const BotAuthor = "WhatsApp Helpdesk"
 
 // Get loads a ticket.
 func (ts *Tickets) Get(id string) (*Ticket, error) {
@@ -119,7 +159,8 @@ func (ts *Tickets) Patch(id string, p TicketPatch) (*Ticket, error) {
 		if !exists {
 			return false, errors.Wrapf(ErrNotFound, "ticket %s", id)
 		}
-		if t.Status == TicketSaved {
+		// A saved ticket is final, except for its tags (labels for search and reports).
+		if t.Status == TicketSaved && (p.Subject != nil || p.Status != nil || p.CustomerID != nil) {
 			return false, Refuse(ErrConflict, "error.ticket_saved")
 		}
 		if p.Subject != nil {
@@ -131,6 +172,9 @@ func (ts *Tickets) Patch(id string, p TicketPatch) (*Ticket, error) {
 		}
 		if p.Status != nil {
 			t.ConversationStatus = strings.TrimSpace(*p.Status)
+		}
+		if p.Tags != nil {
+			t.Tags = *p.Tags
 		}
 		formerCustomer = ""
 		if p.CustomerID != nil && *p.CustomerID != t.CustomerID {
@@ -151,7 +195,7 @@ func (ts *Tickets) Patch(id string, p TicketPatch) (*Ticket, error) {
 			return nil, err
 		}
 	}
-	return &t, nil
+	return &t, ts.Reindex(id)
 }
 
 // Save finalizes a draft ticket.
@@ -175,5 +219,8 @@ func (ts *Tickets) Save(id string) (*Ticket, error) {
 	if err := store.NewIndex(ts.KV, store.TicketIndexKey(TicketSaved)).Add(id); err != nil {
 		return nil, err
 	}
-	return &t, store.NewIndex(ts.KV, store.TicketIndexKey(TicketDraft)).Remove(id)
+	if err := store.NewIndex(ts.KV, store.TicketIndexKey(TicketDraft)).Remove(id); err != nil {
+		return nil, err
+	}
+	return &t, ts.Reindex(id)
 }

@@ -33,15 +33,19 @@ type handler func(w http.ResponseWriter, r *http.Request, userID string)
 // Register mounts the routes on r (already under /api/v1).
 func (a *API) Register(r *mux.Router) {
 	r.Handle("/conversations", a.agent(a.listConversations)).Methods(http.MethodGet)
+	r.Handle("/conversations/{id}", a.agent(a.patchConversation)).Methods(http.MethodPatch)
 	r.Handle("/conversations/{id}/attend", a.agent(a.attend)).Methods(http.MethodPost)
 	r.Handle("/conversations/{id}/invite", a.agent(a.invite)).Methods(http.MethodPost)
 	r.Handle("/conversations/{id}/close", a.agent(a.closeConversation)).Methods(http.MethodPost)
 	r.Handle("/tickets", a.agent(a.listTickets)).Methods(http.MethodGet)
+	r.Handle("/tickets/export.csv", a.agent(a.exportTickets)).Methods(http.MethodGet)
 	r.Handle("/tickets/{id}", a.agent(a.getTicket)).Methods(http.MethodGet)
 	r.Handle("/tickets/{id}", a.agent(a.patchTicket)).Methods(http.MethodPatch)
 	r.Handle("/tickets/{id}/save", a.agent(a.saveTicket)).Methods(http.MethodPost)
 	r.Handle("/people", a.agent(a.searchPeople)).Methods(http.MethodGet)
 	r.Handle("/people", a.agent(a.createPerson)).Methods(http.MethodPost)
+	r.Handle("/people/{id}", a.agent(a.patchPerson)).Methods(http.MethodPatch)
+	r.Handle("/people/{id}/merge", a.agent(a.mergePerson)).Methods(http.MethodPost)
 	r.Handle("/templates", a.agent(a.listTemplates)).Methods(http.MethodGet)
 	r.Handle("/macros", a.agent(a.listMacros)).Methods(http.MethodGet)
 	r.Handle("/credits", a.agent(a.credits)).Methods(http.MethodGet)
@@ -194,23 +198,6 @@ func (a *API) closeConversation(w http.ResponseWriter, r *http.Request, userID s
 	WriteJSON(w, http.StatusOK, map[string]any{"ticket": a.Views.Ticket(ticket), "notices": a.notices(userID, notices)})
 }
 
-func (a *API) listTickets(w http.ResponseWriter, r *http.Request, userID string) {
-	status := r.URL.Query().Get("status")
-	if status == "" {
-		status = helpdesk.TicketDraft
-	}
-	tickets, err := a.Desk.Tickets(userID, status)
-	if err != nil {
-		a.fail(w, userID, err)
-		return
-	}
-	out := make([]TicketView, 0, len(tickets))
-	for _, t := range tickets {
-		out = append(out, a.Views.Ticket(t))
-	}
-	WriteJSON(w, http.StatusOK, out)
-}
-
 func (a *API) getTicket(w http.ResponseWriter, r *http.Request, userID string) {
 	t, err := a.Desk.Ticket(userID, mux.Vars(r)["id"])
 	if err != nil {
@@ -232,6 +219,7 @@ func (a *API) patchTicket(w http.ResponseWriter, r *http.Request, userID string)
 		Status      *string    `json:"status"`
 		CustomerID  *string    `json:"customer_id"`
 		NewCustomer *newPerson `json:"new_customer"`
+		Tags        *[]string  `json:"tags"`
 	}
 	if err := decode(r, &body); err != nil {
 		a.fail(w, userID, err)
@@ -241,7 +229,7 @@ func (a *API) patchTicket(w http.ResponseWriter, r *http.Request, userID string)
 	if body.NewCustomer != nil {
 		np = &workflow.NewPerson{Name: body.NewCustomer.Name, Phone: body.NewCustomer.Phone, Email: body.NewCustomer.Email}
 	}
-	patch := helpdesk.TicketPatch{Subject: body.Subject, Status: body.Status, CustomerID: body.CustomerID}
+	patch := helpdesk.TicketPatch{Subject: body.Subject, Status: body.Status, CustomerID: body.CustomerID, Tags: body.Tags}
 	t, err := a.Desk.PatchTicket(userID, mux.Vars(r)["id"], patch, np)
 	if err != nil {
 		a.fail(w, userID, err)

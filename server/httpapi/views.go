@@ -12,6 +12,9 @@ type PersonView struct {
 	Phone string `json:"phone"`
 	WaID  string `json:"wa_id,omitempty"`
 	Email string `json:"email,omitempty"`
+	// Organization and Notes are what agents recorded (PATCH people/{id}).
+	Organization string `json:"organization,omitempty"`
+	Notes        string `json:"notes,omitempty"`
 }
 
 // ConversationView is a conversation as the webapp's panel lists it.
@@ -32,6 +35,7 @@ type ConversationView struct {
 	WindowExpiresAt int64      `json:"window_expires_at,omitempty"`
 	Status          string     `json:"status,omitempty"`
 	TicketID        string     `json:"ticket_id,omitempty"`
+	Tags            []string   `json:"tags"`
 }
 
 // TicketView is a ticket with its customer resolved.
@@ -52,6 +56,7 @@ type TicketView struct {
 	CSAT         *helpdesk.CSAT `json:"csat,omitempty"`
 	SurveySentAt int64          `json:"survey_sent_at,omitempty"`
 	CSATSkipped  string         `json:"csat_skipped,omitempty"`
+	Tags         []string       `json:"tags"`
 }
 
 // Team names the team the helpdesk's channels live in (server/routing).
@@ -67,7 +72,7 @@ type Views struct {
 }
 
 func personView(p *helpdesk.Person) PersonView {
-	return PersonView{ID: p.ID, Name: p.Name, Phone: p.Phone, WaID: p.WaID, Email: p.Email}
+	return PersonView{ID: p.ID, Name: p.Name, Phone: p.Phone, WaID: p.WaID, Email: p.Email, Organization: p.Organization, Notes: p.Notes}
 }
 
 // Conversation renders a conversation.
@@ -78,6 +83,7 @@ func (v *Views) Conversation(c *helpdesk.Conversation) ConversationView {
 		AgentID:   c.AgentID,
 		CreatedAt: c.CreatedAt, AttendedAt: c.AttendedAt, ClosedAt: c.ClosedAt,
 		LastInboundAt: c.LastInboundAt, WindowExpiresAt: c.WindowExpiresAt(), Status: c.Status, TicketID: c.TicketID,
+		Tags: nonNil(c.Tags),
 	}
 	if p, err := v.People.Get(c.PersonID); err == nil {
 		out.Customer = personView(p)
@@ -96,7 +102,7 @@ func (v *Views) Ticket(t *helpdesk.Ticket) TicketView {
 		ID: t.ID, ConversationID: t.ConversationID, ChannelID: t.ChannelID, Status: t.Status, Subject: t.Subject,
 		Customer:           PersonView{ID: t.CustomerID},
 		ConversationStatus: t.ConversationStatus, AgentID: t.AgentID, Transcript: t.Transcript,
-		CreatedAt: t.CreatedAt, SavedAt: t.SavedAt,
+		CreatedAt: t.CreatedAt, SavedAt: t.SavedAt, Tags: nonNil(t.Tags),
 		CSAT: t.CSAT, SurveySentAt: t.SurveySentAt, CSATSkipped: t.CSATSkipped,
 	}
 	if out.Transcript == nil {
@@ -124,6 +130,14 @@ type TicketSummaryView struct {
 	CSAT               *helpdesk.CSAT `json:"csat,omitempty"`
 	SurveySentAt       int64          `json:"survey_sent_at,omitempty"`
 	CSATSkipped        string         `json:"csat_skipped,omitempty"`
+	Tags               []string       `json:"tags"`
+}
+
+func nonNil(tags []string) []string {
+	if tags == nil {
+		return []string{}
+	}
+	return tags
 }
 
 // TicketSummary renders a ticket's summary.
@@ -132,7 +146,7 @@ func (v *Views) TicketSummary(t *helpdesk.Ticket) TicketSummaryView {
 	return TicketSummaryView{
 		ID: full.ID, ConversationID: full.ConversationID, ChannelID: full.ChannelID, Status: full.Status,
 		Subject: full.Subject, Customer: full.Customer, ConversationStatus: full.ConversationStatus,
-		AgentID: full.AgentID, CreatedAt: full.CreatedAt, SavedAt: full.SavedAt,
+		AgentID: full.AgentID, CreatedAt: full.CreatedAt, SavedAt: full.SavedAt, Tags: full.Tags,
 		CSAT: full.CSAT, SurveySentAt: full.SurveySentAt, CSATSkipped: full.CSATSkipped,
 	}
 }

@@ -184,6 +184,23 @@ func English() map[string]string {
 		"survey.answer_again": "The customer answered the survey again ({{.Answer}}); the first answer stands: {{.First}}.",
 		"reminder.window":     "{{.Agent}}, one hour of the 24-hour window with {{.Customer}} is left: after it only HSM templates can be sent.",
 
+		// Customers (issue 13b): editing and merging people, tags, ticket search.
+		"error.tag_space":         "A tag is one word without spaces or commas: \"{{.Tag}}\" is not.",
+		"error.tag_long":          "The tag \"{{.Tag}}\" is longer than {{.Max}} characters.",
+		"error.tags_many":         "At most {{.Max}} tags: remove one first.",
+		"cmd.tag.usage":           "Usage, in a conversation channel: `/whatsapp tag <tag...>` or `/whatsapp untag <tag...>` (lowercase words of up to 32 characters, at most 10 tags).",
+		"cmd.tag.done":            "This conversation's tags: {{.Tags}}. Its ticket keeps them.",
+		"cmd.tag.none":            "This conversation has no tags now.",
+		"error.bad_ticket_status": "Unknown ticket status \"{{.Status}}\": use draft or saved.",
+		"error.bad_time":          "\"{{.Value}}\" is not a time: give RFC 3339 (2026-12-03T08:00:00Z) or milliseconds since 1970.",
+		"error.person_phone":      "The phone number is not valid: give it with country and area code, e.g. +55 11 98765-4321.",
+		"error.person_org_long":   "The organization is longer than {{.Max}} characters.",
+		"error.person_notes_long": "The notes are longer than {{.Max}} characters.",
+		"error.merge_self":        "A person cannot be merged into themselves.",
+		"error.merge_no_target":   "Choose the customer to merge into (\"into\"): that person was not found.",
+		"error.merge_busy":        "This customer is already being merged with another one. Nothing was changed.",
+		"cmd.help.tags":           "- `/whatsapp tag <tag...>`, `/whatsapp untag <tag...>`: label this conversation; its ticket keeps the tags (search them in the panel's Tickets tab)",
+		"error.merge_both_open":   "Both customers have an open conversation in the same chat group: close one of them first.",
 		// Proactive conversations, opt-out and history (issue 13).
 		"error.bad_phone":         "\"{{.Phone}}\" is not a phone number: type it with the country code, e.g. `+55 11 98765-4321`. Nothing was sent.",
 		"error.opted_out":         "{{.Customer}} ({{.Phone}}) opted out of WhatsApp messages: no conversation can be started with them until they write again. Nothing was sent.",

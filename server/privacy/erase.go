@@ -272,6 +272,10 @@ func (s *Service) deletePost(postID string) (Counts, error) {
 
 // deleteTicket removes a ticket with its index entries.
 func (s *Service) deleteTicket(id string) (Counts, error) {
+	// Search first: its entry lists the buckets, and it holds words of the transcript.
+	if err := s.Tickets.Unindex(id); err != nil {
+		return Counts{}, err
+	}
 	var t helpdesk.Ticket
 	found, err := store.GetJSON(s.KV, store.TicketKey(id), &t)
 	if err != nil || !found {
@@ -548,6 +552,10 @@ func (s *Service) eraseTicketOf(conv *helpdesk.Conversation, keep bool) (Counts,
 				t.Transcript = nil
 				return true, nil
 			}); err != nil {
+				return n, err
+			}
+			// The transcript's words leave search with it.
+			if err := s.Tickets.Reindex(id); err != nil {
 				return n, err
 			}
 			n.Records++

@@ -182,6 +182,19 @@ func WindowReminderKey(convID string, lastInboundAt int64) string {
 	return prefix + "remind/" + convID + "/" + strconv.FormatInt(lastInboundAt, 10)
 }
 
+// TicketSearchKey lists the ids of the tickets that have a search term (a word, tag or customer).
+// The term is hashed: words of transcripts include names and phone numbers, which no key shows.
+func TicketSearchKey(term string) string {
+	sum := sha256.Sum256([]byte("tsearch:" + term))
+	return prefix + "tsearch/t/" + hex.EncodeToString(sum[:16])
+}
+
+// TicketSearchEntryKey holds a ticket's search card and the terms it is listed under.
+func TicketSearchEntryKey(ticketID string) string { return prefix + "tsearch/e/" + ticketID }
+
+// MergeKey claims a person's merge into another (insert-if-absent: one target, ever).
+func MergeKey(personID string) string { return prefix + "merge/" + personID }
+
 // PaceKey counts the sends of one phone number in one pacing window, for the whole cluster.
 func PaceKey(name string, window int64) string {
 	return prefix + "pace/" + shortID(name) + "/" + strconv.FormatInt(window, 36)

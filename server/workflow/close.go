@@ -205,7 +205,7 @@ func (d *Desk) transcript(conv *helpdesk.Conversation) ([]helpdesk.TranscriptLin
 			line.Text = format.Unescape(c.Text)
 		case p.UserId == d.BotUserID:
 			line.Direction = "outbound"
-			line.Author = "WhatsApp Helpdesk"
+			line.Author = helpdesk.BotAuthor
 			if agent, _ := p.GetProp(wapost.PropAgentID).(string); agent != "" {
 				line.Author = d.cachedName(names, agent)
 			}

@@ -91,6 +91,16 @@ func (d *Desk) PatchTicket(userID, id string, patch helpdesk.TicketPatch, newCus
 	if err != nil {
 		return nil, err
 	}
+	if patch.Tags != nil {
+		clean, err := helpdesk.CleanTags(*patch.Tags)
+		if err != nil {
+			return nil, err
+		}
+		if clean, err = helpdesk.AddTags(nil, clean); err != nil {
+			return nil, err
+		}
+		patch.Tags = &clean
+	}
 	if patch.CustomerID != nil {
 		if _, err := d.Person(userID, *patch.CustomerID); err != nil {
 			return nil, helpdesk.Refuse(helpdesk.ErrInvalid, "error.no_customer")

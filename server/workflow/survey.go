@@ -116,6 +116,9 @@ func (d *Desk) SurveyAnswered(ctx context.Context, group, sender, ticketID strin
 	if !recorded {
 		return true, nil
 	}
+	if err := d.tickets.Reindex(ticketID); err != nil {
+		d.API.LogWarn("Could not show the survey answer in ticket search", "ticket_id", ticketID, "error", err.Error())
+	}
 	if d.Notify != nil {
 		d.Notify.TicketChanged(saved)
 	}

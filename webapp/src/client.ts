@@ -11,8 +11,10 @@ import type {
     NewPerson,
     Paged,
     Person,
+    PersonPatch,
     Ticket,
     TicketPatch,
+    TicketQuery,
     TicketStatus,
 } from './types';
 
@@ -22,10 +24,14 @@ export const API_PATH = `/plugins/${PLUGIN_ID}/api/v1`;
 export class ApiError extends Error {
     readonly status: number;
 
-    constructor(message: string, status: number) {
+    /** A 409 about a phone that belongs to another person names that person. */
+    readonly personId?: string;
+
+    constructor(message: string, status: number, personId?: string) {
         super(message);
         this.name = 'ApiError';
         this.status = status;
+        this.personId = personId;
     }
 }
 
@@ -52,19 +58,23 @@ export function readCookie(name: string, cookies: string = typeof document === '
     return '';
 }
 
-/** The API answers lists as bare arrays; wrapped lists ({"conversations": [...]}) are accepted too. */
-function asList<T>(body: unknown, key: string): T[] {
-    if (Array.isArray(body)) {
-        return body as T[];
-    }
-    if (body && typeof body === 'object' && Array.isArray((body as Record<string, unknown>)[key])) {
-        return (body as Record<string, T[]>)[key];
-    }
-    return [];
-}
-
 /** Page size of the panel's conversation lists (the server's maximum). */
 export const CONVERSATION_PAGE = 100;
+
+/** Page size of the tickets view. */
+export const TICKET_PAGE = 20;
+
+/** The non-empty filters as query parameters, each followed by '&'. */
+function ticketQueryString(query: TicketQuery): string {
+    let out = '';
+    for (const key of ['q', 'tag', 'status', 'customer_id', 'from', 'to'] as const) {
+        const value = query[key]?.trim();
+        if (value) {
+            out += `${key}=${encodeURIComponent(value)}&`;
+        }
+    }
+    return out;
+}
 
 /** Page size of people search results. */
 export const PEOPLE_PAGE = 20;
@@ -135,7 +145,9 @@ export class Client {
             const message = parsed && typeof parsed === 'object' && typeof (parsed as {error?: unknown}).error === 'string' ?
                 (parsed as {error: string}).error :
                 (text.trim() || response.statusText || `HTTP ${response.status}`);
-            throw new ApiError(message, response.status);
+            const personId = parsed && typeof parsed === 'object' && typeof (parsed as {person_id?: unknown}).person_id === 'string' ?
+                (parsed as {person_id: string}).person_id : undefined;
+            throw new ApiError(message, response.status, personId);
         }
         return parsed as T;
     }
@@ -143,6 +155,11 @@ export class Client {
     /** One page (from 0) of the conversations in a state. */
     async getConversations(state: ConversationState, page = 0, perPage = CONVERSATION_PAGE): Promise<Paged<Conversation>> {
         return asPaged<Conversation>(await this.request('GET', `conversations?state=${encodeURIComponent(state)}&page=${page}&per_page=${perPage}`));
+    }
+
+    /** Replaces an open conversation's tags; answers the conversation. */
+    setConversationTags(id: string, tags: string[]): Promise<Conversation> {
+        return this.request('PATCH', `conversations/${encodeURIComponent(id)}`, {tags});
     }
 
     attend(id: string): Promise<ActionAnswer | undefined> {
@@ -158,7 +175,17 @@ export class Client {
     }
 
     async getTickets(status: TicketStatus): Promise<Ticket[]> {
-        return asList<Ticket>(await this.request('GET', `tickets?status=${encodeURIComponent(status)}`), 'tickets');
+        return asPaged<Ticket>(await this.request('GET', `tickets?status=${encodeURIComponent(status)}&per_page=100`)).items;
+    }
+
+    /** One page (from 0) of the tickets matching the filters, newest first, without transcripts. */
+    async searchTickets(query: TicketQuery, page = 0, perPage = TICKET_PAGE): Promise<Paged<Ticket>> {
+        return asPaged<Ticket>(await this.request('GET', `tickets?${ticketQueryString(query)}page=${page}&per_page=${perPage}`));
+    }
+
+    /** The address of the CSV export of the tickets matching the filters (a download link). */
+    ticketsExportUrl(query: TicketQuery): string {
+        return `${this.baseUrl()}/tickets/export.csv?${ticketQueryString(query)}`.replace(/[?&]$/, '');
     }
 
     getTicket(id: string): Promise<Ticket> {
@@ -180,6 +207,15 @@ export class Client {
 
     createPerson(person: NewPerson): Promise<Person> {
         return this.request('POST', 'people', person);
+    }
+
+    updatePerson(id: string, patch: PersonPatch): Promise<Person> {
+        return this.request('PATCH', `people/${encodeURIComponent(id)}`, patch);
+    }
+
+    /** Merges the person `id` into `into`: everything of `id` moves, and `id` is gone. */
+    mergePerson(id: string, into: string): Promise<Person> {
+        return this.request('POST', `people/${encodeURIComponent(id)}/merge`, {into});
     }
 
     getCredits(): Promise<Credits> {

@@ -161,6 +161,14 @@ export class Helpdesk {
         this.store.dispatch({type: 'notices', notices});
     }
 
+    /** Replaces a conversation's tags; the row shows the answer. */
+    setConversationTags = async (id: string, tags: string[]): Promise<void> => {
+        const conversation = await this.client.setConversationTags(id, tags);
+        if (isConversation(conversation)) {
+            this.store.dispatch({type: 'conversation', conversation});
+        }
+    };
+
     dismissNotices = (): void => {
         this.store.dispatch({type: 'notices', notices: []});
     };

@@ -26,6 +26,9 @@ export interface Conversation {
     window_expires_at?: number;
     status?: string;
     ticket_id?: string;
+
+    /** Agents' labels (`/whatsapp tag`); the ticket keeps them on close. */
+    tags?: string[];
 }
 
 export type TicketStatus = 'draft' | 'saved';
@@ -35,6 +38,8 @@ export interface TicketCustomer {
     name: string;
     phone?: string;
     email?: string;
+    organization?: string;
+    notes?: string;
 }
 
 export type TranscriptDirection = 'inbound' | 'outbound' | 'note';
@@ -59,6 +64,7 @@ export interface Ticket {
     transcript?: TranscriptEntry[];
     created_at: number;
     saved_at?: number;
+    tags?: string[];
 
     /** The satisfaction survey's answer (3 great, 2 okay, 1 poor), when it went out, or why not. */
     csat?: Csat | null;
@@ -83,6 +89,27 @@ export interface Person {
     phone?: string;
     email?: string;
     wa_id?: string;
+    organization?: string;
+    notes?: string;
+}
+
+/** Body of PATCH people/{id}: only the fields given change. */
+export interface PersonPatch {
+    name?: string;
+    email?: string;
+    phone?: string;
+    organization?: string;
+    notes?: string;
+}
+
+/** Filters of GET tickets and tickets/export.csv; `from`/`to` are RFC 3339 or Unix ms. */
+export interface TicketQuery {
+    q?: string;
+    tag?: string;
+    status?: TicketStatus | '';
+    customer_id?: string;
+    from?: string;
+    to?: string;
 }
 
 export interface NewPerson {
@@ -114,6 +141,9 @@ export interface TicketPatch {
     status?: string;
     customer_id?: string;
     new_customer?: NewPerson;
+
+    /** Replaces the ticket's tags (lowercase, at most 32 characters each, at most 10). */
+    tags?: string[];
 }
 
 /** One page of a list route (`page`, `per_page` ≤ 100) and how many items there are in all. */

@@ -50,7 +50,7 @@ describe('client', () => {
         const base = '/mattermost/plugins/whatsapp-helpdesk/api/v1';
         expect(calls.map((c) => `${c.init.method} ${c.url}`)).toEqual([
             `GET ${base}/conversations?state=waiting&page=0&per_page=100`,
-            `GET ${base}/tickets?status=draft`,
+            `GET ${base}/tickets?status=draft&per_page=100`,
             `GET ${base}/tickets/t%201`,
             `PATCH ${base}/tickets/t1`,
             `POST ${base}/tickets/t1/save`,
@@ -107,7 +107,7 @@ describe('client', () => {
         const {fn, calls} = fakeFetch(200, []);
         vi.stubGlobal('fetch', fn);
         await new Client().getTickets('saved');
-        expect(calls[0].url).toBe(`${API_PATH}/tickets?status=saved`);
+        expect(calls[0].url).toBe(`${API_PATH}/tickets?status=saved&per_page=100`);
     });
 
     it('reads cookies', () => {

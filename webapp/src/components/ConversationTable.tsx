@@ -8,6 +8,7 @@ import {conversationsIn} from '../store';
 import type {Conversation} from '../types';
 
 import {ChatGlyph} from './icons';
+import {TagEditor} from './TagEditor';
 
 const HOUR = 60 * 60 * 1000;
 
@@ -110,6 +111,15 @@ function ConversationRow({conversation, listState, now}: {conversation: Conversa
                 >{name}</a>
                 {phone && phone !== name && <div className='wahd-phone'>{phone}</div>}
                 {c.status && <div className='wahd-muted'>{t('conversation.status', {status: c.status})}</div>}
+                {listState === 'active' && (
+                    <div onClick={stop}>
+                        <TagEditor
+                            id={c.id}
+                            tags={c.tags ?? []}
+                            onSave={(tags) => helpdesk.setConversationTags(c.id, tags)}
+                        />
+                    </div>
+                )}
             </td>
             <td
                 className='wahd-cell-meta'

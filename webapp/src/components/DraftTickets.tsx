@@ -3,7 +3,7 @@
 // CustomerPicker or NewPersonForm.
 import React, {useMemo, useState} from 'react';
 
-import {usePluginState, useT} from '../context';
+import {useHelpdesk, usePluginState, useT} from '../context';
 import {formatDateTime, formatTime} from '../format';
 import {draftTickets} from '../store';
 import type {Ticket} from '../types';
@@ -16,8 +16,17 @@ import {useTicketDraft} from './useTicketDraft';
 function Transcript({ticket}: {ticket: Ticket}) {
     const t = useT();
     const {locale} = usePluginState();
+    const helpdesk = useHelpdesk();
     const [open, setOpen] = useState(false);
     const entries = ticket.transcript ?? [];
+    const unknown = ticket.transcript === undefined;
+    const toggle = () => {
+        // Lists answer tickets without transcripts: the first opening fetches it.
+        if (!open && unknown) {
+            helpdesk.client.getTicket(ticket.id).then(helpdesk.receiveTicket, (err) => helpdesk.setError(String(err?.message ?? err)));
+        }
+        setOpen(!open);
+    };
     const listId = `wahd-transcript-${ticket.id}`;
     return (
         <div className='wahd-field'>
@@ -28,10 +37,11 @@ function Transcript({ticket}: {ticket: Ticket}) {
                     aria-expanded={open}
                     aria-controls={listId}
                     data-testid={`wa-ticket-transcript-toggle-${ticket.id}`}
-                    onClick={() => setOpen(!open)}
-                >{open ? t('ticket.hideTranscript') : t('ticket.showTranscript', {count: entries.length})}</button>
+                    onClick={toggle}
+                >{open ? t('ticket.hideTranscript') : unknown ? t('ticket.showTranscriptAny') : t('ticket.showTranscript', {count: entries.length})}</button>
             </div>
-            {open && (
+            {open && unknown && <div className='wahd-muted'>{t('common.loading')}</div>}
+            {open && !unknown && (
                 entries.length === 0 ? (
                     <div
                         id={listId}

@@ -9,11 +9,12 @@ import {CustomerHistory} from './CustomerHistory';
 import {DraftTickets} from './DraftTickets';
 import {Indicators} from './Indicators';
 import {HoursBanner} from './ServiceLevels';
+import {TicketSearch} from './TicketSearch';
 import {StartConversation} from './StartConversation';
 import {ensureStyles} from './styles';
 
-export type TabKey = 'waiting' | 'active' | 'drafts' | 'indicators';
-const TABS: TabKey[] = ['waiting', 'active', 'drafts', 'indicators'];
+export type TabKey = 'waiting' | 'active' | 'drafts' | 'tickets' | 'indicators';
+const TABS: TabKey[] = ['waiting', 'active', 'drafts', 'tickets', 'indicators'];
 
 function CreditsBadge() {
     const t = useT();
@@ -59,7 +60,7 @@ export function Panel({initialTab = 'waiting'}: {initialTab?: TabKey}) {
     const {conversations, tickets, error, notices, loading} = usePluginState();
     const [tab, setTab] = useState<TabKey>(initialTab);
     const [starting, setStarting] = useState(false);
-    const tabRefs = useRef<Record<TabKey, HTMLButtonElement | null>>({waiting: null, active: null, drafts: null, indicators: null});
+    const tabRefs = useRef<Record<TabKey, HTMLButtonElement | null>>({waiting: null, active: null, drafts: null, tickets: null, indicators: null});
 
     useEffect(() => {
         ensureStyles();
@@ -76,12 +77,14 @@ export function Panel({initialTab = 'waiting'}: {initialTab?: TabKey}) {
         waiting: t('tab.waiting'),
         active: t('tab.active'),
         drafts: t('tab.drafts'),
+        tickets: t('tab.tickets'),
         indicators: t('tab.indicators'),
     };
     const titles: Record<TabKey, string> = {
         waiting: t('section.waiting'),
         active: t('section.active'),
         drafts: t('section.drafts'),
+        tickets: t('section.tickets'),
         indicators: t('section.indicators'),
     };
 
@@ -204,7 +207,10 @@ export function Panel({initialTab = 'waiting'}: {initialTab?: TabKey}) {
                 id={`wahd-tabpanel-${tab}`}
                 aria-labelledby={`wahd-tab-${tab}`}
             >
-                {tab === 'drafts' ? <DraftTickets/> : tab === 'indicators' ? <Indicators/> : <ConversationTable listState={tab}/>}
+                {tab === 'drafts' && <DraftTickets/>}
+                {tab === 'tickets' && <TicketSearch/>}
+                {tab === 'indicators' && <Indicators/>}
+                {(tab === 'waiting' || tab === 'active') && <ConversationTable listState={tab}/>}
             </div>
             <CustomerHistory/>
         </div>

@@ -75,6 +75,14 @@ export const CSS = `
 .wahd-result { width: 100%; text-align: left; background: transparent; border: none; color: ${fg}; padding: 5px 8px; cursor: pointer; font-size: 12px; }
 .wahd-result:hover, .wahd-result:focus { background: ${hover}; }
 .wahd-chip { display: inline-flex; gap: 6px; align-items: baseline; padding: 3px 8px; border-radius: 12px; background: ${hover}; font-size: 12px; }
+.wahd-tags { display: flex; flex-wrap: wrap; gap: 4px; align-items: center; margin-top: 6px; }
+.wahd-tag { display: inline-flex; gap: 4px; align-items: baseline; padding: 1px 8px; border-radius: 10px; background: ${hover}; font-size: 12px; }
+.wahd-tag-input { width: auto; flex: 1 1 80px; }
+.wahd-search { display: flex; flex-wrap: wrap; gap: 6px; align-items: center; margin-bottom: 6px; }
+.wahd-search .wahd-input { width: auto; flex: 1 1 100px; }
+.wahd-search a.wahd-button { text-decoration: none; }
+.wahd-found { list-style: none; margin: 6px 0 0; padding: 0; }
+.wahd-person-editor { border-top: 1px solid ${border}; margin-top: 8px; padding-top: 4px; }
 .wahd-new-person { border-left: 3px solid ${buttonBg}; padding-left: 8px; margin-top: 6px; }
 .wahd-transcript { list-style: none; margin: 6px 0 0; padding: 0; max-height: 260px; overflow-y: auto; border: 1px solid ${border}; border-radius: 4px; }
 .wahd-transcript li { padding: 5px 8px; font-size: 12px; }

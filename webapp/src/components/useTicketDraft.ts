@@ -3,6 +3,7 @@
 // local until Save; a websocket update of the same draft does not clobber them.
 import {useCallback, useRef, useState} from 'react';
 
+import {ApiError} from '../client';
 import {useHelpdesk, useT} from '../context';
 import {errorMessage} from '../helpdesk';
 import type {NewPerson, Person, Ticket, TicketCustomer, TicketPatch} from '../types';
@@ -90,6 +91,19 @@ export function useTicketDraft(ticket: Ticket) {
         return body;
     };
 
+    const offerOwner = async (personId: string, phone: string, refusal: string) => {
+        let owner: TicketCustomer = {id: personId, name: phone};
+        try {
+            const found = await helpdesk.client.searchPeople(phone);
+            owner = found.items.find((p) => p.id === personId) ?? owner;
+        } catch {
+            // The id alone still selects the right person.
+        }
+        setSelected(owner);
+        setMode('existing');
+        setErrors({api: `${refusal} ${t('ticket.ownerOffered')}`});
+    };
+
     /** Validates, then PATCHes the ticket and saves it; the saved ticket goes to the store. */
     const save = async (): Promise<void> => {
         const found = validate();
@@ -118,8 +132,13 @@ export function useTicketDraft(ticket: Ticket) {
         } catch (err) {
             setErrors({api: errorMessage(err)});
             setSaving(false);
+            if (mode === 'new' && err instanceof ApiError && err.personId) {
+                // The phone belongs to a person agents made: offer that person instead.
+                offerOwner(err.personId, body.new_customer?.phone ?? '', errorMessage(err));
+            }
         }
     };
+
 
     const choose = (person: Person) => setSelected(person);
     const switchToNew = () => setMode('new');
