@@ -110,7 +110,17 @@ func TestExportHoldsEverythingAboutAPerson(t *testing.T) {
 	assert.Contains(t, note, "// nota interna sobre Maria Souza")
 	assert.ElementsMatch(t, []string{"NF-000123-setembro.pdf", "orcamento-maria.pdf"}, files)
 	assert.True(t, delivered, "the delivery state of the agent's message is exported")
-	assert.Equal(t, "Oi de novo, aqui é Maria Souza", export.Conversations[1].Messages[0].Text)
+	second := export.Conversations[1].Messages
+	require.NotEmpty(t, second)
+	assert.Equal(t, "notice", second[0].Direction, "the link to the previous conversation is a notice, not a message sent")
+	var firstInbound string
+	for _, m := range second {
+		if m.Direction == "inbound" {
+			firstInbound = m.Text
+			break
+		}
+	}
+	assert.Equal(t, "Oi de novo, aqui é Maria Souza", firstInbound)
 
 	// The command DMs the same document as a JSON file from the bot.
 	out := e.command(e.admin.Id, e.queue.Id, "/whatsapp lgpd export +55 11 98765-4321")

@@ -32,7 +32,7 @@ type Message struct {
 	PostID    string   `json:"post_id"`
 	At        int64    `json:"at"`
 	Author    string   `json:"author"`
-	Direction string   `json:"direction"` // inbound, outbound or note
+	Direction string   `json:"direction"` // inbound, outbound, note (an agent's internal post) or notice (the plugin's own)
 	Text      string   `json:"text"`
 	Files     []string `json:"files,omitempty"`
 	// Status and Error are the delivery state of an outbound message as agents see it;
@@ -118,6 +118,10 @@ func (s *Service) messages(conv *helpdesk.Conversation) ([]Message, error) {
 		case dir == wapost.Inbound:
 			c, _ := wapost.ParseInbound(p)
 			m.Direction, m.Author, m.Text = "inbound", c.Author, format.Unescape(c.Text)
+		case p.UserId == s.BotUserID && wapost.Bookkeeping(kindOf(p)):
+			// The plugin's own notes to agents (closed, joined, previous conversation, opt-out):
+			// part of the record, but never sent to the customer.
+			m.Author, m.Direction = "WhatsApp Helpdesk", "notice"
 		case p.UserId == s.BotUserID:
 			m.Author = "WhatsApp Helpdesk"
 			if agent, _ := p.GetProp(wapost.PropAgentID).(string); agent != "" {
@@ -244,4 +248,9 @@ func (s *Service) SendExport(actorID, personID string) (*model.Post, error) {
 		return nil, err
 	}
 	return post, nil
+}
+
+func kindOf(p *model.Post) string {
+	kind, _ := p.GetProp(wapost.PropKind).(string)
+	return kind
 }
