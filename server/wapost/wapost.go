@@ -74,7 +74,7 @@ const (
 // transcript carries.
 func Bookkeeping(kind string) bool {
 	switch kind {
-	case KindClosed, KindJoined, KindDeliveryFailure, KindPrevious, KindOptOut, KindAwaitingReply, KindWindowReminder:
+	case KindClosed, KindJoined, KindDeliveryFailure, KindPrevious, KindOptOut, KindAwaitingReply, KindWindowReminder, KindSurveyAnswer:
 		return true
 	}
 	return false
