@@ -215,9 +215,11 @@ func TestCloseInterruptedMidwayIsCompletedByTheRepairJob(t *testing.T) {
 	e.eventually(func() bool { return len(drafts()) == 1 }, "the repair job makes the ticket")
 	ticket := drafts()[0]
 	assert.Equal(t, convID, ticket["conversation_id"])
-	code, body := e.api(0, e.alice.Id, http.MethodGet, "/conversations?state=closed", nil)
-	require.Equal(t, http.StatusOK, code)
-	assert.Contains(t, string(body), convID, "the conversation is closed")
+	// The ticket is written before the conversation joins the closed list: wait for both.
+	e.eventually(func() bool {
+		code, body := e.api(0, e.alice.Id, http.MethodGet, "/conversations?state=closed", nil)
+		return code == http.StatusOK && strings.Contains(string(body), convID)
+	}, "the conversation is closed")
 	assert.Equal(t, []string{"Tchau!"}, e.sentTexts(), "the end message is not sent twice")
 	time.Sleep(500 * time.Millisecond) // more repair rounds change nothing
 	assert.Len(t, drafts(), 1)
