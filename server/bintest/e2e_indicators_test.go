@@ -18,7 +18,7 @@ import (
 // TestIndicatorsInChromium runs webapp/e2e/indicators.e2e.mjs in headless Chromium against the
 // real plugin after a scripted day (scriptIndicatorsDay): the Indicators tab must show the
 // hand-computed numbers and one chart bar per started conversation's hour, the pause switch
-// must reach the server, and a screenshot lands in docs/screenshots/indicators.png. It runs
+// must reach the server, and a screenshot lands in webapp/test-results (docs/screenshots with UPDATE_SCREENSHOTS=1). It runs
 // and skips like TestPanelEndToEndInChromium, whose loopback host (e2eHost) it reuses.
 func TestIndicatorsInChromium(t *testing.T) {
 	root := repoRoot()
@@ -63,8 +63,7 @@ func TestIndicatorsInChromium(t *testing.T) {
 	go func() { _ = srv.Serve(ln) }()
 	t.Cleanup(func() { _ = srv.Close() })
 
-	shots := filepath.Join(root, "docs", "screenshots")
-	require.NoError(t, os.MkdirAll(shots, 0o755))
+	shots := screenshotDir(t, root, "indicators")
 	screenshot := filepath.Join(shots, "indicators.png")
 	_ = os.Remove(screenshot)
 

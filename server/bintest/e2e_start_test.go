@@ -55,8 +55,7 @@ func TestStartAndHistoryInChromium(t *testing.T) {
 	go func() { _ = srv.Serve(ln) }()
 	t.Cleanup(func() { _ = srv.Close() })
 
-	shots := filepath.Join(root, "docs", "screenshots")
-	require.NoError(t, os.MkdirAll(shots, 0o755))
+	shots := screenshotDir(t, root, "start")
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "node", filepath.Join(root, "webapp", "e2e", "start.e2e.mjs"),
@@ -88,4 +87,16 @@ func TestStartAndHistoryInChromium(t *testing.T) {
 		}
 	}
 	assert.Equal(t, 1, linked)
+}
+
+// screenshotDir is where a browser test saves its screenshots: under webapp/test-results (not
+// committed), or over the README's copies in docs/screenshots with UPDATE_SCREENSHOTS=1, so that
+// make test leaves the checkout as it found it.
+func screenshotDir(t *testing.T, root, name string) string {
+	dir := filepath.Join(root, "webapp", "test-results", name)
+	if os.Getenv("UPDATE_SCREENSHOTS") == "1" {
+		dir = filepath.Join(root, "docs", "screenshots")
+	}
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	return dir
 }
