@@ -16,19 +16,8 @@ func (cs *Conversations) Page(state string, p Page) ([]*Conversation, int, error
 	var total int
 	var err error
 	if state == StateClosed {
-		if total, err = ix.Count(); err != nil {
+		if ids, total, err = ix.PageNewest(p.Offset(), p.PerPage); err != nil {
 			return nil, 0, err
-		}
-		end := total - p.Offset()
-		if end <= 0 {
-			return []*Conversation{}, total, nil
-		}
-		start := max(end-p.PerPage, 0)
-		if ids, _, err = ix.Page(start, end-start); err != nil {
-			return nil, 0, err
-		}
-		for i, j := 0, len(ids)-1; i < j; i, j = i+1, j-1 {
-			ids[i], ids[j] = ids[j], ids[i]
 		}
 	} else if ids, total, err = ix.Page(p.Offset(), p.PerPage); err != nil {
 		return nil, 0, err

@@ -175,6 +175,48 @@ func TestIndexWriteCostDoesNotGrow(t *testing.T) {
 	t.Logf("KV calls per write: add %d, remove %d (10 and 100,000 entries alike)", add10, rm10)
 }
 
+// The newest pages cost the same whatever the history, and page through every id newest first.
+func TestIndexPageNewestReadsOnlyTheChunksItSpans(t *testing.T) {
+	cost := func(n int) int64 {
+		kv := newCounting()
+		ix := NewIndex(kv, "v1/idx/n")
+		require.NoError(t, SetJSON(kv, "v1/idx/n", ids(n)))
+		require.NoError(t, ix.Migrate())
+		kv.calls.Store(0)
+		page, total, err := ix.PageNewest(0, 20)
+		require.NoError(t, err)
+		assert.Equal(t, n, total)
+		assert.Equal(t, fmt.Sprintf("id%05d", n-1), page[0], "newest first")
+		assert.Len(t, page, min(20, n))
+		return kv.calls.Load()
+	}
+	assert.Equal(t, cost(150), cost(100_000), "the head and the last chunk or two")
+
+	kv := newCounting()
+	ix := NewIndex(kv, "v1/idx/m")
+	for _, id := range ids(250) {
+		require.NoError(t, ix.Add(id))
+	}
+	require.NoError(t, ix.Remove("id00249"))
+	require.NoError(t, ix.Remove("id00150"))
+	var all []string
+	for p := 0; ; p++ {
+		page, total, err := ix.PageNewest(p*30, 30)
+		require.NoError(t, err)
+		assert.Equal(t, 248, total)
+		if len(page) == 0 {
+			break
+		}
+		all = append(all, page...)
+	}
+	want := ids(249)
+	want = append(want[:150], want[151:]...)
+	for i, j := 0, len(want)-1; i < j; i, j = i+1, j-1 {
+		want[i], want[j] = want[j], want[i]
+	}
+	assert.Equal(t, want, all)
+}
+
 // BenchmarkIndexWrite reports the KV calls and time of an Add+Remove pair with 10 and 100,000
 // ids listed; the 10-id case is the baseline measured in the same run.
 func BenchmarkIndexWrite(b *testing.B) {
