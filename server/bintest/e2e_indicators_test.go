@@ -1,12 +1,8 @@
 package bintest
 
 import (
-	"context"
 	"encoding/json"
-	"net"
-	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"testing"
@@ -21,20 +17,7 @@ import (
 // must reach the server, and a screenshot lands in webapp/test-results (docs/screenshots with UPDATE_SCREENSHOTS=1). It runs
 // and skips like TestPanelEndToEndInChromium, whose loopback host (e2eHost) it reuses.
 func TestIndicatorsInChromium(t *testing.T) {
-	root := repoRoot()
-	chromium := os.Getenv("CHROMIUM")
-	if chromium == "" {
-		chromium = "/usr/bin/chromium"
-	}
-	mainJS := filepath.Join(root, "webapp", "dist", "main.js")
-	for _, need := range []string{chromium, mainJS, filepath.Join(root, "webapp", "node_modules", "playwright-core")} {
-		if _, err := os.Stat(need); err != nil {
-			if os.Getenv("WHATSAPP_HELPDESK_E2E") == "required" {
-				t.Fatalf("end-to-end test needs %s (make test installs it): %v", need, err)
-			}
-			t.Skipf("end-to-end test needs %s; run make test", need)
-		}
-	}
+	b := needBrowser(t)
 
 	e := newEnv(t, 1)
 	clock := scriptIndicatorsDay(e)
@@ -51,30 +34,14 @@ func TestIndicatorsInChromium(t *testing.T) {
 	})
 	require.NoError(t, err)
 
-	host := &e2eHost{e: e, static: map[string]string{
-		"/":                    filepath.Join(root, "webapp", "e2e", "host.html"),
-		"/static/main.js":      mainJS,
-		"/static/react.js":     filepath.Join(root, "webapp", "node_modules", "react", "umd", "react.production.min.js"),
-		"/static/react-dom.js": filepath.Join(root, "webapp", "node_modules", "react-dom", "umd", "react-dom.production.min.js"),
-	}}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	srv := &http.Server{Handler: host, ReadHeaderTimeout: 5 * time.Second}
-	go func() { _ = srv.Serve(ln) }()
-	t.Cleanup(func() { _ = srv.Close() })
+	host := b.host(e)
+	base := serve(t, host)
 
-	shots := screenshotDir(t, root, "indicators")
+	shots := screenshotDir(t, b.root, "indicators")
 	screenshot := filepath.Join(shots, "indicators.png")
 	_ = os.Remove(screenshot)
 
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "node", filepath.Join(root, "webapp", "e2e", "indicators.e2e.mjs"), "http://"+ln.Addr().String(), screenshot)
-	cmd.Dir = filepath.Join(root, "webapp")
-	cmd.Env = append(os.Environ(), "CHROMIUM="+chromium, "E2E_EXPECT="+string(expect), "E2E_NOW="+strconv.FormatInt(browserNow.UnixMilli(), 10))
-	out, err := cmd.CombinedOutput()
-	t.Logf("browser run:\n%s", out)
-	require.NoError(t, err, "the browser scenario failed")
+	b.run(t, "indicators.e2e.mjs", []string{"E2E_EXPECT=" + string(expect), "E2E_NOW=" + strconv.FormatInt(browserNow.UnixMilli(), 10)}, base, screenshot)
 
 	info, err := os.Stat(screenshot)
 	require.NoError(t, err)

@@ -1,13 +1,10 @@
 package bintest
 
 import (
-	"context"
 	"encoding/json"
 	"io"
-	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
@@ -21,30 +18,12 @@ import (
 // Chromium against the real plugin: the outside-business-hours banner, and a ticket's
 // satisfaction answer arriving while the agent looks at it (webapp/e2e/servicelevels.e2e.mjs).
 func TestServiceLevelsEndToEndInChromium(t *testing.T) {
-	root := repoRoot()
-	chromium := os.Getenv("CHROMIUM")
-	if chromium == "" {
-		chromium = "/usr/bin/chromium"
-	}
-	mainJS := filepath.Join(root, "webapp", "dist", "main.js")
-	for _, need := range []string{chromium, mainJS, filepath.Join(root, "webapp", "node_modules", "playwright-core")} {
-		if _, err := os.Stat(need); err != nil {
-			if os.Getenv("WHATSAPP_HELPDESK_E2E") == "required" {
-				t.Fatalf("end-to-end test needs %s (make test installs it): %v", need, err)
-			}
-			t.Skipf("end-to-end test needs %s; run make test", need)
-		}
-	}
+	b := needBrowser(t)
 
 	line, _ := hoursAhead() // the desk opens in two hours: it is closed now
 	e := newEnv(t, 1, withSetting("BusinessHours", line), withSetting("TimeZone", "UTC"), withSetting("Holidays", ""),
 		withSetting("SurveyEnabled", true))
-	host := &e2eHost{e: e, static: map[string]string{
-		"/":                    filepath.Join(root, "webapp", "e2e", "host.html"),
-		"/static/main.js":      mainJS,
-		"/static/react.js":     filepath.Join(root, "webapp", "node_modules", "react", "umd", "react.production.min.js"),
-		"/static/react-dom.js": filepath.Join(root, "webapp", "node_modules", "react-dom", "umd", "react-dom.production.min.js"),
-	}}
+	host := b.host(e)
 	mux := http.NewServeMux()
 	mux.HandleFunc("/e2e/press", func(w http.ResponseWriter, r *http.Request) {
 		// The customer presses a survey button on their phone.
@@ -80,23 +59,10 @@ func TestServiceLevelsEndToEndInChromium(t *testing.T) {
 		writeTestJSON(w, map[string]any{"ok": true})
 	})
 	mux.Handle("/", host)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
-	go func() { _ = srv.Serve(ln) }()
-	t.Cleanup(func() { _ = srv.Close() })
+	base := serve(t, mux)
 
-	// Written under test-results (not committed); docs/screenshots holds copies for the README.
-	shots := filepath.Join(root, "webapp", "test-results", "servicelevels")
-	require.NoError(t, os.MkdirAll(shots, 0o755))
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "node", filepath.Join(root, "webapp", "e2e", "servicelevels.e2e.mjs"), "http://"+ln.Addr().String(), shots)
-	cmd.Dir = filepath.Join(root, "webapp")
-	cmd.Env = append(os.Environ(), "CHROMIUM="+chromium)
-	out, err := cmd.CombinedOutput()
-	t.Logf("browser run:\n%s", out)
-	require.NoError(t, err, "the browser scenario failed")
+	shots := screenshotDir(t, b.root, "servicelevels")
+	b.run(t, "servicelevels.e2e.mjs", nil, base, shots)
 	for _, name := range []string{"outside-hours.png", "ticket-csat.png"} {
 		info, err := os.Stat(filepath.Join(shots, name))
 		require.NoError(t, err)

@@ -1,14 +1,10 @@
 package bintest
 
 import (
-	"context"
-	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -20,20 +16,7 @@ import (
 // closed conversation, and opens that conversation from the history. Screenshots go to
 // docs/screenshots/new-conversation.png and history.png.
 func TestStartAndHistoryInChromium(t *testing.T) {
-	root := repoRoot()
-	chromium := os.Getenv("CHROMIUM")
-	if chromium == "" {
-		chromium = "/usr/bin/chromium"
-	}
-	mainJS := filepath.Join(root, "webapp", "dist", "main.js")
-	for _, need := range []string{chromium, mainJS, filepath.Join(root, "webapp", "node_modules", "playwright-core")} {
-		if _, err := os.Stat(need); err != nil {
-			if os.Getenv("WHATSAPP_HELPDESK_E2E") == "required" {
-				t.Fatalf("end-to-end test needs %s (make test installs it): %v", need, err)
-			}
-			t.Skipf("end-to-end test needs %s; run make test", need)
-		}
-	}
+	b := needBrowser(t)
 
 	e := newEnv(t, 1)
 	e.graph.SetTemplates(pedidoEnviado)
@@ -43,28 +26,11 @@ func TestStartAndHistoryInChromium(t *testing.T) {
 	code, body := e.api(0, e.alice.Id, http.MethodPost, "/conversations/"+earlier+"/close", nil)
 	require.Equal(t, http.StatusOK, code, string(body))
 
-	host := &e2eHost{e: e, static: map[string]string{
-		"/":                    filepath.Join(root, "webapp", "e2e", "host.html"),
-		"/static/main.js":      mainJS,
-		"/static/react.js":     filepath.Join(root, "webapp", "node_modules", "react", "umd", "react.production.min.js"),
-		"/static/react-dom.js": filepath.Join(root, "webapp", "node_modules", "react-dom", "umd", "react-dom.production.min.js"),
-	}}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	srv := &http.Server{Handler: host, ReadHeaderTimeout: 5 * time.Second}
-	go func() { _ = srv.Serve(ln) }()
-	t.Cleanup(func() { _ = srv.Close() })
+	host := b.host(e)
+	base := serve(t, host)
 
-	shots := screenshotDir(t, root, "start")
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "node", filepath.Join(root, "webapp", "e2e", "start.e2e.mjs"),
-		"http://"+ln.Addr().String(), shots, "+55 11 98765-4321", earlier)
-	cmd.Dir = filepath.Join(root, "webapp")
-	cmd.Env = append(os.Environ(), "CHROMIUM="+chromium)
-	out, err := cmd.CombinedOutput()
-	t.Logf("browser run:\n%s", out)
-	require.NoError(t, err, "the browser scenario failed")
+	shots := screenshotDir(t, b.root, "start")
+	b.run(t, "start.e2e.mjs", nil, base, shots, "+55 11 98765-4321", earlier)
 
 	for _, name := range []string{"new-conversation.png", "history.png"} {
 		info, err := os.Stat(filepath.Join(shots, name))
@@ -87,16 +53,4 @@ func TestStartAndHistoryInChromium(t *testing.T) {
 		}
 	}
 	assert.Equal(t, 1, linked)
-}
-
-// screenshotDir is where a browser test saves its screenshots: under webapp/test-results (not
-// committed), or over the README's copies in docs/screenshots with UPDATE_SCREENSHOTS=1, so that
-// make test leaves the checkout as it found it.
-func screenshotDir(t *testing.T, root, name string) string {
-	dir := filepath.Join(root, "webapp", "test-results", name)
-	if os.Getenv("UPDATE_SCREENSHOTS") == "1" {
-		dir = filepath.Join(root, "docs", "screenshots")
-	}
-	require.NoError(t, os.MkdirAll(dir, 0o755))
-	return dir
 }

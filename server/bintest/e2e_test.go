@@ -26,46 +26,17 @@ import (
 // the plugin's ServeHTTP as a logged-in agent. `make test` installs chromium and requires this
 // test (WHATSAPP_HELPDESK_E2E=required); elsewhere it is skipped when chromium is missing.
 func TestPanelEndToEndInChromium(t *testing.T) {
-	root := repoRoot()
-	chromium := os.Getenv("CHROMIUM")
-	if chromium == "" {
-		chromium = "/usr/bin/chromium"
-	}
-	mainJS := filepath.Join(root, "webapp", "dist", "main.js")
-	for _, need := range []string{chromium, mainJS, filepath.Join(root, "webapp", "node_modules", "playwright-core")} {
-		if _, err := os.Stat(need); err != nil {
-			if os.Getenv("WHATSAPP_HELPDESK_E2E") == "required" {
-				t.Fatalf("end-to-end test needs %s (make test installs it): %v", need, err)
-			}
-			t.Skipf("end-to-end test needs %s; run make test", need)
-		}
-	}
+	b := needBrowser(t)
 
 	e := newEnv(t, 1)
-	host := &e2eHost{e: e, static: map[string]string{
-		"/":                    filepath.Join(root, "webapp", "e2e", "host.html"),
-		"/static/main.js":      mainJS,
-		"/static/react.js":     filepath.Join(root, "webapp", "node_modules", "react", "umd", "react.production.min.js"),
-		"/static/react-dom.js": filepath.Join(root, "webapp", "node_modules", "react-dom", "umd", "react-dom.production.min.js"),
-	}}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	srv := &http.Server{Handler: host, ReadHeaderTimeout: 5 * time.Second}
-	go func() { _ = srv.Serve(ln) }()
-	t.Cleanup(func() { _ = srv.Close() })
+	host := b.host(e)
+	base := serve(t, host)
 
-	artifacts := filepath.Join(root, "webapp", "test-results")
+	artifacts := filepath.Join(b.root, "webapp", "test-results")
 	require.NoError(t, os.MkdirAll(artifacts, 0o755))
 	screenshot := filepath.Join(artifacts, "panel.png")
 
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "node", filepath.Join(root, "webapp", "e2e", "panel.e2e.mjs"), "http://"+ln.Addr().String(), screenshot)
-	cmd.Dir = filepath.Join(root, "webapp")
-	cmd.Env = append(os.Environ(), "CHROMIUM="+chromium)
-	out, err := cmd.CombinedOutput()
-	t.Logf("browser run:\n%s", out)
-	require.NoError(t, err, "the browser scenario failed")
+	b.run(t, "panel.e2e.mjs", nil, base, screenshot)
 
 	info, err := os.Stat(screenshot)
 	require.NoError(t, err)
@@ -74,6 +45,74 @@ func TestPanelEndToEndInChromium(t *testing.T) {
 	code, body := e.api(0, e.alice.Id, http.MethodGet, "/tickets?status=saved", nil)
 	require.Equal(t, http.StatusOK, code)
 	require.Contains(t, string(body), "Pedido 4821 não entregue")
+}
+
+// browser is what every browser test needs: the repository, Debian's chromium and the built
+// webapp. needBrowser fails the test when they are missing under make test
+// (WHATSAPP_HELPDESK_E2E=required) and skips it elsewhere.
+type browser struct{ root, chromium, mainJS string }
+
+func needBrowser(t *testing.T) browser {
+	b := browser{root: repoRoot(), chromium: os.Getenv("CHROMIUM")}
+	if b.chromium == "" {
+		b.chromium = "/usr/bin/chromium"
+	}
+	b.mainJS = filepath.Join(b.root, "webapp", "dist", "main.js")
+	for _, need := range []string{b.chromium, b.mainJS, filepath.Join(b.root, "webapp", "node_modules", "playwright-core")} {
+		if _, err := os.Stat(need); err != nil {
+			if os.Getenv("WHATSAPP_HELPDESK_E2E") == "required" {
+				t.Fatalf("end-to-end test needs %s (make test installs it): %v", need, err)
+			}
+			t.Skipf("end-to-end test needs %s; run make test", need)
+		}
+	}
+	return b
+}
+
+// host is the page standing in for Mattermost, with the built bundle and React, relaying the
+// plugin's routes to e's plugin.
+func (b browser) host(e *env) *e2eHost {
+	return &e2eHost{e: e, static: map[string]string{
+		"/":                    filepath.Join(b.root, "webapp", "e2e", "host.html"),
+		"/static/main.js":      b.mainJS,
+		"/static/react.js":     filepath.Join(b.root, "webapp", "node_modules", "react", "umd", "react.production.min.js"),
+		"/static/react-dom.js": filepath.Join(b.root, "webapp", "node_modules", "react-dom", "umd", "react-dom.production.min.js"),
+	}}
+}
+
+// serve serves h on 127.0.0.1 until the test ends and answers its base URL.
+func serve(t *testing.T, h http.Handler) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() { _ = srv.Close() })
+	return "http://" + ln.Addr().String()
+}
+
+// run runs the scenario webapp/e2e/<script> in Chromium with args (and env added to the
+// environment), logs what it printed, and fails the test if it failed.
+func (b browser) run(t *testing.T, script string, env []string, args ...string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "node", append([]string{filepath.Join(b.root, "webapp", "e2e", script)}, args...)...)
+	cmd.Dir = filepath.Join(b.root, "webapp")
+	cmd.Env = append(append(os.Environ(), "CHROMIUM="+b.chromium), env...)
+	out, err := cmd.CombinedOutput()
+	t.Logf("browser run:\n%s", out)
+	require.NoError(t, err, "the browser scenario failed")
+}
+
+// screenshotDir is where a browser test saves its screenshots: under webapp/test-results (not
+// committed), or over the README's copies in docs/screenshots with UPDATE_SCREENSHOTS=1, so that
+// make test leaves the checkout as it found it.
+func screenshotDir(t *testing.T, root, name string) string {
+	dir := filepath.Join(root, "webapp", "test-results", name)
+	if os.Getenv("UPDATE_SCREENSHOTS") == "1" {
+		dir = filepath.Join(root, "docs", "screenshots")
+	}
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	return dir
 }
 
 // e2eHost is the loopback server the browser talks to, standing in for the Mattermost server.

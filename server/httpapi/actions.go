@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -187,45 +186,15 @@ func (h *Handlers) Invite(accept bool) http.HandlerFunc {
 
 // HSMDialog completes /whatsapp hsm's dialog.
 func (h *Handlers) HSMDialog(w http.ResponseWriter, r *http.Request) {
-	var req model.SubmitDialogRequest
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxBodyBytes))
-	if err == nil {
-		err = json.Unmarshal(body, &req)
-	}
-	userID := r.Header.Get("Mattermost-User-Id")
 	var st workflow.HSMDialogState
-	if err == nil {
-		st, err = h.Desk.ReadHSMDialogState(userID, req.State)
-	}
-	if err != nil || req.UserId != userID {
-		w.WriteHeader(http.StatusForbidden)
-		_ = json.NewEncoder(w).Encode(model.SubmitDialogResponse{Error: h.Texts.T(h.Texts.ForUser(userID), "action.forged", nil)})
+	req, userID, ok := h.dialogSubmission(w, r, func(userID, state string) (err error) {
+		st, err = h.Desk.ReadHSMDialogState(userID, state)
+		return err
+	})
+	if !ok {
 		return
 	}
-	if req.Cancelled {
-		w.WriteHeader(http.StatusOK)
-		return
-	}
-	template := st.Template
-	var values []string
-	if template == "" {
-		template, _ = req.Submission["template"].(string)
-		if raw, _ := req.Submission["params"].(string); strings.TrimSpace(raw) != "" {
-			for _, line := range strings.Split(raw, "\n") {
-				if line = strings.TrimSpace(line); line != "" {
-					values = append(values, line)
-				}
-			}
-		}
-	} else {
-		for i := 0; ; i++ {
-			v, ok := req.Submission["p"+strconv.Itoa(i)].(string)
-			if !ok {
-				break
-			}
-			values = append(values, v)
-		}
-	}
+	template, values := templateChoice(req.Submission, st.Template)
 	name, _, _ := strings.Cut(template, "|")
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()

@@ -1,41 +1,12 @@
 // End-to-end test of tags and the Tickets tab in headless Debian Chromium against the real plugin
 // binary. The Go test TestTicketsSearchAndTagsInChromium (server/bintest/e2e_customers_test.go)
 // starts the plugin and the host page, then runs: node customers.e2e.mjs <base URL> <screenshot>.
-import {chromium} from 'playwright-core';
+import {check, poster, scenario} from './scenario.mjs';
 
 const [base, screenshot] = process.argv.slice(2);
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
+const post = poster(base);
 
-function check(cond, msg) {
-    if (!cond) {
-        throw new Error('check failed: ' + msg);
-    }
-}
-
-async function post(path, body) {
-    const res = await fetch(base + path, {method: 'POST', headers: {'Content-Type': 'application/json'}, body: JSON.stringify(body || {})});
-    const text = await res.text();
-    check(res.ok, `${path} answered ${res.status}: ${text}`);
-    return text ? JSON.parse(text) : null;
-}
-
-const browser = await chromium.launch({executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: ARGS});
-let passed = 0;
-let failed = 0;
-async function step(name, fn) {
-    try {
-        await fn();
-        passed++;
-        console.log('ok   ' + name);
-    } catch (e) {
-        failed++;
-        console.log('FAIL ' + name + ': ' + e.message);
-        throw e;
-    }
-}
-
-try {
+await scenario(async (browser, step) => {
     const page = await browser.newPage({viewport: {width: 1100, height: 820}});
     page.on('pageerror', (e) => console.log('page error: ' + e.message));
     const {user} = await (await fetch(base + '/e2e/session')).json();
@@ -102,8 +73,4 @@ try {
         check(lines[0].startsWith('id,status,subject,customer,phone,agent,tags,'), 'header ' + lines[0]);
         check(lines.length === 2 && lines[1].startsWith(ticket + ',draft,') && lines[1].includes('entrega troca'), 'one row: ' + lines.join(' | '));
     });
-} finally {
-    await browser.close();
-    console.log(`${passed} passed, ${failed} failed`);
-}
-process.exit(failed === 0 ? 0 : 1);
+});

@@ -2,33 +2,12 @@
 // The Go test (server/bintest/e2e_indicators_test.go) scripts a day of conversations with known
 // times, then runs: node indicators.e2e.mjs <base URL> <screenshot path>, with the expected
 // numbers in E2E_EXPECT and the plugin's clock in E2E_NOW (ms).
-import {chromium} from 'playwright-core';
+import {check, scenario} from './scenario.mjs';
 
 const [base, screenshot] = process.argv.slice(2);
 const expected = JSON.parse(process.env.E2E_EXPECT);
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
 
-function check(cond, msg) {
-    if (!cond) {
-        throw new Error('check failed: ' + msg);
-    }
-}
-
-const browser = await chromium.launch({executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: ARGS});
-let failed = 0;
-async function step(name, fn) {
-    try {
-        await fn();
-        console.log('ok   ' + name);
-    } catch (e) {
-        failed++;
-        console.log('FAIL ' + name + ': ' + e.message);
-        throw e;
-    }
-}
-
-try {
+await scenario(async (browser, step) => {
     const page = await browser.newPage({viewport: {width: 900, height: 900}});
     page.on('pageerror', (e) => console.log('page error: ' + e.message));
     // The browser's days are the plugin's days (its clock was moved through the script).
@@ -102,8 +81,4 @@ try {
         check((await page.getByTestId('wa-ind-csv').innerText()).includes('Exportar CSV'), 'Exportar CSV');
         check((await page.getByTestId('wa-tab-indicators').innerText()).includes('Indicadores'), 'tab label');
     });
-} finally {
-    await browser.close();
-}
-console.log(failed === 0 ? 'indicators e2e passed' : `indicators e2e: ${failed} failed`);
-process.exit(failed === 0 ? 0 : 1);
+});

@@ -1,40 +1,11 @@
 // End-to-end test of the panel's service levels in headless Chromium against the real plugin
 // binary (server/bintest/e2e_service_test.go): node servicelevels.e2e.mjs <base URL> <shots dir>.
-import {chromium} from 'playwright-core';
+import {check, poster, scenario} from './scenario.mjs';
 
 const [base, shots] = process.argv.slice(2);
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
+const post = poster(base);
 
-function check(cond, msg) {
-    if (!cond) {
-        throw new Error('check failed: ' + msg);
-    }
-}
-
-async function post(path, body) {
-    const res = await fetch(base + path, {method: 'POST', headers: {'Content-Type': 'application/json'}, body: JSON.stringify(body || {})});
-    const text = await res.text();
-    check(res.ok, `${path} answered ${res.status}: ${text}`);
-    return text ? JSON.parse(text) : null;
-}
-
-const browser = await chromium.launch({executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: ARGS});
-let passed = 0;
-let failed = 0;
-async function step(name, fn) {
-    try {
-        await fn();
-        passed++;
-        console.log('ok   ' + name);
-    } catch (e) {
-        failed++;
-        console.log('FAIL ' + name + ': ' + e.message);
-        throw e;
-    }
-}
-
-try {
+await scenario(async (browser, step) => {
     const page = await browser.newPage({viewport: {width: 900, height: 640}});
     page.on('pageerror', (e) => console.log('page error: ' + e.message));
     const {user} = await (await fetch(base + '/e2e/session')).json();
@@ -72,8 +43,4 @@ try {
         await page.waitForFunction((id) => (document.querySelector(`[data-testid="wa-ticket-csat-${id}"]`)?.textContent || '').includes('Great (3/3)'), ticket, {timeout: 10000});
         await page.getByTestId('wa-ticket-' + ticket).screenshot({path: shots + '/ticket-csat.png'});
     });
-} finally {
-    await browser.close();
-    console.log(`${passed} passed, ${failed} failed`);
-}
-process.exit(failed === 0 ? 0 : 1);
+});

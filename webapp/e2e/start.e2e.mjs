@@ -3,34 +3,11 @@
 // the plugin with an earlier, closed conversation of the customer, a fake Graph API with an
 // approved template, and the loopback host page, then runs:
 //   node start.e2e.mjs <base URL> <screenshot dir>
-import {chromium} from 'playwright-core';
+import {check, scenario} from './scenario.mjs';
 
 const [base, shots, phone, earlier] = process.argv.slice(2);
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
 
-function check(cond, msg) {
-    if (!cond) {
-        throw new Error('check failed: ' + msg);
-    }
-}
-
-const browser = await chromium.launch({executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: ARGS});
-let passed = 0;
-let failed = 0;
-async function step(name, fn) {
-    try {
-        await fn();
-        passed++;
-        console.log('ok   ' + name);
-    } catch (e) {
-        failed++;
-        console.log('FAIL ' + name + ': ' + e.message);
-        throw e;
-    }
-}
-
-try {
+await scenario(async (browser, step) => {
     const page = await browser.newPage({viewport: {width: 1100, height: 820}});
     page.on('pageerror', (e) => console.log('page error: ' + e.message));
     const {user} = await (await fetch(base + '/e2e/session')).json();
@@ -90,8 +67,4 @@ try {
         check(last.startsWith('/acme/channels/'), 'a channel path: ' + last);
         check(!last.endsWith(navigated[0].split('/').pop()), 'another channel than the new one: ' + navigated);
     });
-} finally {
-    await browser.close();
-    console.log(`${passed} passed, ${failed} failed`);
-}
-process.exit(failed === 0 ? 0 : 1);
+});
