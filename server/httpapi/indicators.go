@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"encoding/csv"
 	"net/http"
 	"strconv"
 	"strings"
@@ -70,11 +69,7 @@ func (a *API) reportAgentsCSV(w http.ResponseWriter, r *http.Request, userID str
 		a.fail(w, userID, err)
 		return
 	}
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="agents-`+s.From+`-`+s.To+`.csv"`)
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write([]byte("\uFEFF"))
-	out := csv.NewWriter(w)
+	out := csvAttachment(w, "agents-"+s.From+"-"+s.To+".csv")
 	_ = out.Write([]string{"user_id", "name", "conversations", "avg_first_response_seconds", "avg_handle_seconds", "csat_avg", "csat_count"})
 	num := func(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
 	for _, ag := range s.ByAgent {

@@ -28,11 +28,7 @@ func (a *API) exportTickets(w http.ResponseWriter, r *http.Request, userID strin
 		a.fail(w, userID, err)
 		return
 	}
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="tickets.csv"`)
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write([]byte("\uFEFF"))
-	out := csv.NewWriter(w)
+	out := csvAttachment(w, "tickets.csv")
 	_ = out.Write(csvHeader)
 	agents := map[string]string{}
 	for _, c := range found.Cards {
@@ -90,4 +86,14 @@ func score(n int) string {
 		return ""
 	}
 	return strconv.Itoa(n)
+}
+
+// csvAttachment starts a CSV download named filename: UTF-8 with a byte-order mark, so that
+// spreadsheet programs in pt-BR open accents right.
+func csvAttachment(w http.ResponseWriter, filename string) *csv.Writer {
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+filename+`"`)
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write([]byte("\uFEFF"))
+	return csv.NewWriter(w)
 }
