@@ -31,8 +31,10 @@ func TestAKnownCustomersTextNeedsNoDoneMarkAndStaysExactlyOnce(t *testing.T) {
 	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
 	e.waitIdle()
 	got := calls.Calls()
-	assert.Equal(t, []int64{1, 1, 1, 2}, []int64{got["KVSetWithOptions"], got["KVGet"], got["CreatePost"], kvCalls(calls)},
-		"the claim, the open check and the post: %v", got)
+	// The open check is a read only when the node's lease on the conversation ran out
+	// (TestAKnownCustomersTextsReadTheConversationOncePerLease).
+	assert.Equal(t, []int64{1, 1}, []int64{got["KVSetWithOptions"], got["CreatePost"]}, "the claim and the post: %v", got)
+	assert.Equal(t, 1+got["KVGet"], kvCalls(calls), "no KV call but the claim and the open check: %v", got)
 	var claim helpdesk.MessageRecord
 	found, err := store.GetJSON(e.seedKV(), store.MessageKey("wamid.known"), &claim)
 	require.NoError(t, err)

@@ -8,7 +8,7 @@ import (
 )
 
 // customerCache remembers, per node, the person and open conversation behind a WhatsApp sender,
-// so a known customer's message costs only the exactly-once claim, the post and the done mark.
+// so a known customer's message costs only the exactly-once claim and the post.
 // Entries are dropped when their conversation closes (on every node, through a cluster event),
 // when WhatsApp reports a different profile name or id, and after a TTL as a safety net.
 type customerCache struct {
@@ -23,6 +23,8 @@ type cachedCustomer struct {
 	person      helpdesk.Person
 	conv        helpdesk.Conversation
 	at          time.Time
+	// leaseUntil is when the node stops trusting that conv is open without a read (openlease.go).
+	leaseUntil time.Time
 }
 
 func newCustomerCache(size int, ttl time.Duration) *customerCache {

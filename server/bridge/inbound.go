@@ -6,7 +6,6 @@ import (
 	"cmp"
 	"context"
 	"net/http"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -117,83 +116,6 @@ func (in *Inbound) cached(route Route, contact whatsapp.Contact, waID string) (c
 	return c, true
 }
 
-// openCheck is the KV read that confirms a cached conversation is still open. The cache may not
-// have heard yet of a close on another node (cluster events arrive asynchronously), so it is
-// never trusted alone; the read runs alongside the message's claim, costing no extra latency.
-type openCheck struct {
-	convID    string
-	channelID string
-	done      chan struct{}
-	conv      *helpdesk.Conversation
-	err       error
-}
-
-// channel is the cached conversation's channel, where the message will most likely be posted.
-func (c *openCheck) channel() string {
-	if c == nil {
-		return ""
-	}
-	return c.channelID
-}
-
-func (in *Inbound) startOpenCheck(route Route, contact whatsapp.Contact, msg *whatsapp.Message) *openCheck {
-	waID := cmp.Or(contact.WaID, msg.From)
-	if !validWaID(waID) {
-		return nil
-	}
-	c, ok := in.cached(route, contact, waID)
-	if !ok {
-		return nil
-	}
-	check := &openCheck{convID: c.conv.ID, channelID: c.conv.ChannelID, done: make(chan struct{})}
-	go func() {
-		defer close(check.done)
-		check.conv, check.err = in.Conversations.Get(check.convID)
-	}()
-	return check
-}
-
-// customerFor resolves the sender's person and open conversation (with its channel), the person
-// from this node's cache when WhatsApp reports nothing new about them, the conversation always
-// confirmed open in the KV store (check, when given, is that read already under way).
-func (in *Inbound) customerFor(route Route, contact whatsapp.Contact, waID string, check *openCheck) (*helpdesk.Person, *helpdesk.Conversation, bool, error) {
-	var person *helpdesk.Person
-	if c, ok := in.cached(route, contact, waID); ok {
-		cached := c.person
-		person = &cached
-		var conv *helpdesk.Conversation
-		var err error
-		if check != nil && check.convID == c.conv.ID {
-			<-check.done
-			conv, err = check.conv, check.err
-		} else {
-			conv, err = in.Conversations.Get(c.conv.ID)
-		}
-		if err == nil && conv.State != helpdesk.StateClosed && conv.ChannelID != "" {
-			return person, conv, false, nil
-		}
-		in.customers().forgetConversation(c.conv.ID)
-	} else {
-		var err error
-		if person, err = in.People.FromContact(waID, contact.UserID, contact.Profile.Name); err != nil {
-			return nil, nil, false, errors.Wrap(err, "failed to resolve the customer")
-		}
-	}
-	if !slices.Contains(person.Groups, route.Group.Name) {
-		// Agents see the people of their chat groups: this one now wrote to this group.
-		var err error
-		if person, err = in.People.JoinGroups(person.ID, route.Group.Name); err != nil {
-			return nil, nil, false, errors.Wrap(err, "failed to record the customer's chat group")
-		}
-	}
-	conv, isNew, err := in.conversationFor(route, person)
-	if err != nil {
-		return nil, nil, false, err
-	}
-	in.customers().put(cacheKey(route.Group.Name, waID, contact.UserID), cachedCustomer{profileName: contact.Profile.Name, person: *person, conv: *conv, at: in.now()})
-	return person, conv, isNew, nil
-}
-
 // HandleMessage processes one inbound message exactly once. A nil error means the message is
 // durably in Mattermost (or was a duplicate); an error means Meta must deliver it again.
 func (in *Inbound) HandleMessage(ctx context.Context, route Route, contact whatsapp.Contact, msg *whatsapp.Message) error {
@@ -211,7 +133,7 @@ func (in *Inbound) HandleMessage(ctx context.Context, route Route, contact whats
 		return in.waitForOther(msg.ID)
 	}
 	in.count(metrics.Received, msg.Type)
-	process := func() error { return in.process(ctx, route, contact, msg, rec, check) }
+	process := func() error { return in.process(ctx, route, contact, msg, rec, check, false) }
 	if rec.PostID != "" {
 		process = func() error { return in.resumeMedia(ctx, route, contact, msg, rec) }
 	}
@@ -262,7 +184,9 @@ func (in *Inbound) waitForOther(wamid string) error {
 	return ErrBusy
 }
 
-func (in *Inbound) process(ctx context.Context, route Route, contact whatsapp.Contact, msg *whatsapp.Message, rec helpdesk.MessageRecord, check *openCheck) error {
+// process posts a claimed message. moved says it runs again because its first post landed in a
+// conversation that closed meanwhile.
+func (in *Inbound) process(ctx context.Context, route Route, contact whatsapp.Contact, msg *whatsapp.Message, rec helpdesk.MessageRecord, check *openCheck, moved bool) error {
 	contact, ok := in.validSender(contact, msg)
 	if !ok {
 		return in.refuseSender(route, msg, rec)
@@ -271,10 +195,11 @@ func (in *Inbound) process(ctx context.Context, route Route, contact whatsapp.Co
 		return err
 	}
 	waID := contact.WaID
-	person, conv, isNew, err := in.customerFor(route, contact, waID, check)
+	res, err := in.customerFor(route, contact, waID, check)
 	if err != nil {
 		return err
 	}
+	person, conv, isNew := res.person, res.conv, res.isNew
 	// The 24-hour window runs from WhatsApp's timestamp, but never from the future.
 	now := in.now()
 	sentAt := whatsapp.ParseTimestamp(msg.Timestamp)
@@ -374,6 +299,19 @@ func (in *Inbound) process(ctx context.Context, route Route, contact whatsapp.Co
 		return err
 	}
 	rec.PostID = created.Id
+	if created.ChannelId == conv.ChannelID && !moved {
+		open, err := in.confirmOpen(route, contact, res)
+		if err != nil {
+			return errors.Wrap(errPosted, err.Error())
+		}
+		if !open {
+			// The conversation closed while the post was on its way, perhaps after its
+			// transcript was taken: the message starts the customer's next conversation too.
+			in.API.LogWarn("A message reached a conversation as it closed; it is posted in a new one too",
+				"wamid", msg.ID, "conversation_id", conv.ID)
+			return in.process(ctx, route, contact, msg, rec, nil, true)
+		}
+	}
 	if mediaMissing {
 		if err := in.Messages.Partial(msg.ID, rec); err != nil {
 			return errors.Wrap(errPosted, err.Error())
@@ -394,7 +332,8 @@ func (in *Inbound) process(ctx context.Context, route Route, contact whatsapp.Co
 		in.API.LogWarn("Could not record the customer's last message time", "conversation_id", conv.ID, "error", err.Error())
 	} else if touched.LastInboundAt != conv.LastInboundAt {
 		conv = touched
-		in.customers().put(cacheKey(route.Group.Name, waID, contact.UserID), cachedCustomer{profileName: contact.Profile.Name, person: *person, conv: *conv, at: in.now()})
+		res.conv = conv
+		in.remember(route, contact, waID, res)
 	}
 	in.noteOptOut(conv, person, msg)
 	if isNew && in.Starter != nil {

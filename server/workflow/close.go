@@ -38,6 +38,9 @@ func (d *Desk) Close(ctx context.Context, userID, convID string) (*helpdesk.Tick
 // completeClose runs the steps of a claimed close that are not done yet; each step is safe to
 // run again.
 func (d *Desk) completeClose(ctx context.Context, conv *helpdesk.Conversation) (*helpdesk.Ticket, []error, error) {
+	// Nodes trust for bridge.OpenLease that a conversation they read as open still is: once the
+	// close is claimed, that long from now no message can be posted under such trust.
+	leasesEnd := time.Now().Add(bridge.OpenLease)
 	userID := conv.ClosedBy
 	var notices []error
 	var err error
@@ -64,6 +67,9 @@ func (d *Desk) completeClose(ctx context.Context, conv *helpdesk.Conversation) (
 	}
 	if d.Notify != nil {
 		d.Notify.ConversationClosed(conv.ID)
+	}
+	if wait := time.Until(leasesEnd); wait > 0 {
+		time.Sleep(wait) // the end-of-service message usually took most of it
 	}
 	transcript, err := d.transcript(conv)
 	if err != nil {
