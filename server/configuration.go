@@ -70,6 +70,8 @@ type configuration struct {
 	// chatGroups is ChatGroups parsed once when the configuration is loaded, so routing a
 	// webhook does not decode JSON for every message.
 	chatGroups []helpdesk.Group
+	// optOutWords is OptOutWords parsed once, for the same reason: every inbound text is matched.
+	optOutWords helpdesk.OptOutWords
 }
 
 func (c *configuration) Clone() *configuration {
@@ -240,6 +242,7 @@ func (p *Plugin) OnConfigurationChange() (err error) {
 		return errors.Wrap(err, "failed to load plugin configuration")
 	}
 	cfg.applyDefaults()
+	cfg.optOutWords = helpdesk.ParseOptOutWords(cfg.OptOutWords)
 	if cfg.WebhookVerifyToken == "" {
 		token, err := randomToken()
 		if err != nil {

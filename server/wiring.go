@@ -71,7 +71,7 @@ func (p *Plugin) wire(botID string, signingKey []byte, phones store.Phones) {
 	p.notifier.Cache = p.inbound
 	people.Merged = p.notifier.PersonForgotten
 	p.inbound.PersonChanged = p.notifier.PersonForgotten
-	p.inbound.OptOutWords = func() helpdesk.OptOutWords { return helpdesk.ParseOptOutWords(p.getConfiguration().OptOutWords) }
+	p.inbound.OptOutWords = func() helpdesk.OptOutWords { return p.getConfiguration().optOutWords }
 	p.privacy = &privacy.Service{
 		API: p.API, KV: p.kv, BotUserID: botID,
 		People: people, Conversations: conversations, Tickets: tickets,

@@ -35,6 +35,13 @@ func ParseOptOutWords(setting string) OptOutWords {
 // Match reports whether a whole message is one of the words, ignoring case, accents, spaces and
 // trailing punctuation ("Parar!" and "sáir" count; "parar de enviar" does not).
 func (w OptOutWords) Match(text string) bool {
+	longest := 0
+	for _, word := range w {
+		longest = max(longest, len(word))
+	}
+	if len(text) > 4*longest+16 {
+		return false // far longer than any word with accents, spaces and punctuation around it
+	}
 	f := foldWord(text)
 	if f == "" {
 		return false

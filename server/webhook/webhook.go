@@ -181,7 +181,8 @@ func (h *Handler) receive(w http.ResponseWriter, r *http.Request) {
 	failed := h.handlePayload(ctx, payload)
 	switch {
 	case failed == nil:
-		httpapi.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+		// Meta reads only the status; a body would cost one more RPC round trip per delivery.
+		w.WriteHeader(http.StatusOK)
 	case errors.Is(failed, bridge.ErrBusy):
 		httpapi.WriteError(w, http.StatusServiceUnavailable, "busy, retry later")
 	default:

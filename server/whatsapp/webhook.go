@@ -290,6 +290,9 @@ func decodeMessage(r json.RawMessage) Message {
 	return m
 }
 
+// plainValue is Value without its item-by-item decoder, for ParsePayload's single pass.
+type plainValue Value
+
 // UnmarshalJSON keeps a change of another field (account updates, template statuses...) whose
 // value is not shaped like a messages value from refusing the payload: only "messages" changes
 // are processed, so only their value must decode.
@@ -317,6 +320,28 @@ const MaxPayloadBytes = 3 << 20
 // ParsePayload decodes a webhook body, refusing trailing garbage and bodies that are not a
 // WhatsApp Business Account notification.
 func ParsePayload(body []byte) (*Payload, error) {
+	// Nearly every body has the expected shape: one pass without the item-by-item decoders
+	// (which re-scan each nested value) reads it. Anything else takes the tolerant path below.
+	var fast struct {
+		Object string `json:"object"`
+		Entry  []struct {
+			ID      string `json:"id"`
+			Changes []struct {
+				Field string     `json:"field"`
+				Value plainValue `json:"value"`
+			} `json:"changes"`
+		} `json:"entry"`
+	}
+	if err := json.Unmarshal(body, &fast); err == nil && fast.Object == "whatsapp_business_account" {
+		p := Payload{Object: fast.Object, Entry: make([]Entry, len(fast.Entry))}
+		for i, e := range fast.Entry {
+			p.Entry[i] = Entry{ID: e.ID, Changes: make([]Change, len(e.Changes))}
+			for j, c := range e.Changes {
+				p.Entry[i].Changes[j] = Change{Field: c.Field, Value: Value(c.Value)}
+			}
+		}
+		return &p, nil
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	var p Payload
 	if err := dec.Decode(&p); err != nil {
