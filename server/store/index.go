@@ -2,6 +2,7 @@ package store
 
 import (
 	"encoding/json"
+	"math"
 	"slices"
 	"sort"
 	"time"
@@ -12,11 +13,14 @@ import (
 // Index is an explicit, complete list of ids, so listing never depends on scanning the KV store.
 // It is kept in chunks so that a write costs the same few KV calls with 10 or 100,000 entries:
 //
-//   - a head record with the next insertion slot and the size of every chunk still holding ids;
+//   - a head record with the next insertion slot, the number of ids, and which chunks may hold
+//     any (Runs);
 //   - chunks of up to indexChunkSize ids, chunk n holding the slots [n*size, (n+1)*size);
 //   - an entry record per id with its slot, which makes Add idempotent and Remove direct.
 //
-// Add and Remove cost about six KV calls each; Page reads the head and the chunks it spans.
+// Add and Remove cost about six KV calls each (one more when a chunk is opened or emptied); Page
+// reads the head and the chunks it spans, skipping the emptied ones. Add appends; Place puts an id
+// at a slot the caller chooses, so that several indexes share one order (a ticket's creation).
 type Index struct {
 	kv  KV
 	key string
@@ -32,17 +36,33 @@ const pendingLease = time.Minute
 // NewIndex returns the chunked index stored under key.
 func NewIndex(kv KV, key string) *Index { return &Index{kv: kv, key: key} }
 
-// indexHead stays a few bytes whatever the history: the next slot, how many ids are listed, and
-// the first chunk that may hold any (chunks before it are all empty).
+// indexHead holds the next slot, how many ids are listed, and which chunks may hold any. Heads
+// written before Runs existed are not Mapped: every chunk from First (chunks before it are all
+// empty) to the last may hold ids. A Mapped head lists in Runs, as ascending [from, to] ranges,
+// every chunk that may hold ids, so that reads skip the emptied ones: a list whose entries mostly
+// left (drafts that were saved) or were placed far apart reads only the chunks that still hold
+// some. Runs stay a few numbers where a list is dense; a list emptied here and there takes a range
+// per stretch of chunks still holding ids.
 type indexHead struct {
-	Next  int64 `json:"next"`
-	Total int   `json:"total"`
-	First int64 `json:"first"`
+	Next   int64      `json:"next"`
+	Total  int        `json:"total"`
+	First  int64      `json:"first"`
+	Mapped bool       `json:"mapped,omitempty"`
+	Runs   [][2]int64 `json:"runs,omitempty"`
 }
 
+// indexSlot is one listed id; At is the time it was placed with (0 when added with Add).
 type indexSlot struct {
 	Slot int64  `json:"s"`
 	ID   string `json:"id"`
+	At   int64  `json:"at,omitempty"`
+}
+
+// Entry is one listed id with its slot and the time it was placed with.
+type Entry struct {
+	ID   string
+	Slot int64
+	At   int64
 }
 
 // indexEntry is an id's place; Slot < 0 while an Add is in progress (since PendingAt).
@@ -54,8 +74,105 @@ type indexEntry struct {
 // lastChunk is the chunk new ids go to.
 func (h *indexHead) lastChunk() int64 { return max(h.Next-1, 0) / indexChunkSize }
 
+// below is the newest chunk under chunk n that may hold ids (math.MaxInt64 for the newest of all).
+func (h *indexHead) below(n int64) (int64, bool) {
+	if !h.Mapped {
+		if h.Next == 0 {
+			return 0, false
+		}
+		n = min(n-1, h.lastChunk())
+		return n, n >= h.First
+	}
+	for i := len(h.Runs) - 1; i >= 0; i-- {
+		if r := h.Runs[i]; r[0] < n {
+			return min(r[1], n-1), true
+		}
+	}
+	return 0, false
+}
+
+// above is the oldest chunk over chunk n that may hold ids (-1 for the oldest of all).
+func (h *indexHead) above(n int64) (int64, bool) {
+	if !h.Mapped {
+		n = max(n+1, h.First)
+		return n, h.Next > 0 && n <= h.lastChunk()
+	}
+	for _, r := range h.Runs {
+		if r[1] > n {
+			return max(r[0], n+1), true
+		}
+	}
+	return 0, false
+}
+
+// mark records that chunk n may hold ids and reports whether the head changed.
+func (h *indexHead) mark(n int64) bool {
+	if !h.Mapped {
+		return false
+	}
+	i := sort.Search(len(h.Runs), func(i int) bool { return h.Runs[i][1] >= n })
+	if i < len(h.Runs) && h.Runs[i][0] <= n {
+		return false // marked already
+	}
+	joinsPrev := i > 0 && h.Runs[i-1][1] == n-1
+	joinsNext := i < len(h.Runs) && h.Runs[i][0] == n+1
+	switch {
+	case joinsPrev && joinsNext:
+		h.Runs[i-1][1] = h.Runs[i][1]
+		h.Runs = slices.Delete(h.Runs, i, i+1)
+	case joinsPrev:
+		h.Runs[i-1][1] = n
+	case joinsNext:
+		h.Runs[i][0] = n
+	default:
+		h.Runs = slices.Insert(h.Runs, i, [2]int64{n, n})
+	}
+	return true
+}
+
+// unmark records that chunk n holds no ids.
+func (h *indexHead) unmark(n int64) {
+	i := sort.Search(len(h.Runs), func(i int) bool { return h.Runs[i][1] >= n })
+	if i == len(h.Runs) || h.Runs[i][0] > n {
+		return
+	}
+	r := h.Runs[i]
+	var parts [][2]int64
+	if r[0] < n {
+		parts = append(parts, [2]int64{r[0], n - 1})
+	}
+	if n < r[1] {
+		parts = append(parts, [2]int64{n + 1, r[1]})
+	}
+	h.Runs = slices.Replace(h.Runs, i, i+1, parts...)
+}
+
+// marked reports whether chunk n may hold ids.
+func (h *indexHead) marked(n int64) bool {
+	if !h.Mapped {
+		return n >= h.First && n <= h.lastChunk()
+	}
+	i := sort.Search(len(h.Runs), func(i int) bool { return h.Runs[i][1] >= n })
+	return i < len(h.Runs) && h.Runs[i][0] <= n
+}
+
 // Add appends id; adding an id that is already listed changes nothing.
-func (ix *Index) Add(id string) error {
+func (ix *Index) Add(id string) error { return ix.add(id, -1, 0) }
+
+// Place lists id at slot, with the time at (which Newest hands back, for merging several
+// indexes): for lists that share one order, such as a chat group's tickets in creation order
+// whatever their status. Placing an id that is listed already changes nothing. Only indexes
+// created by this version may be placed into (their heads are mapped), since reading an older
+// one walks every chunk up to the highest slot.
+func (ix *Index) Place(id string, slot, at int64) error {
+	if slot < 0 {
+		return errors.Errorf("cannot place %s at a negative slot in %s", id, ix.key)
+	}
+	return ix.add(id, slot, at)
+}
+
+// add lists id at slot, or at the next one when slot < 0.
+func (ix *Index) add(id string, slot, at int64) error {
 	entryKey := IndexEntryKey(ix.key, id)
 	now := time.Now().UnixMilli()
 	created, err := Insert(ix.kv, entryKey, indexEntry{Slot: -1, PendingAt: now}, 0)
@@ -78,22 +195,30 @@ func (ix *Index) Add(id string) error {
 		}
 		if !takeover {
 			if e.Slot >= 0 {
-				return ix.repair(id, e.Slot)
+				return ix.repair(id, e.Slot, at)
 			}
 			return nil
 		}
 	}
 
-	var slot int64
-	if _, err := UpdateJSON(ix.kv, IndexHeadKey(ix.key), func(h *indexHead, _ bool) (bool, error) {
-		slot = h.Next
-		h.Next++
+	placed := slot >= 0
+	if _, err := UpdateJSON(ix.kv, IndexHeadKey(ix.key), func(h *indexHead, exists bool) (bool, error) {
+		if !exists {
+			h.Mapped = true // a new index: its chunks are mapped from the start
+		}
+		if !placed {
+			slot = h.Next
+		} else if !h.Mapped {
+			return false, errors.Errorf("cannot place ids in %s, an index of an earlier version", ix.key)
+		}
+		h.Next = max(h.Next, slot+1)
 		h.Total++
+		h.mark(slot / indexChunkSize)
 		return true, nil
 	}); err != nil {
 		return err
 	}
-	if err := ix.appendTo(id, slot); err != nil {
+	if err := ix.appendTo(id, slot, at); err != nil {
 		return err
 	}
 	return SetJSON(ix.kv, entryKey, indexEntry{Slot: slot})
@@ -101,7 +226,7 @@ func (ix *Index) Add(id string) error {
 
 // repair re-appends an id whose entry names a slot its chunk lacks (a node died between the
 // two writes); a complete entry costs one read.
-func (ix *Index) repair(id string, slot int64) error {
+func (ix *Index) repair(id string, slot, at int64) error {
 	var chunk []indexSlot
 	if _, err := GetJSON(ix.kv, IndexChunkKey(ix.key, slot/indexChunkSize), &chunk); err != nil {
 		return err
@@ -112,21 +237,44 @@ func (ix *Index) repair(id string, slot int64) error {
 	if _, err := UpdateJSON(ix.kv, IndexHeadKey(ix.key), func(h *indexHead, _ bool) (bool, error) {
 		h.Total++
 		h.First = min(h.First, slot/indexChunkSize)
+		h.mark(slot / indexChunkSize)
 		return true, nil
 	}); err != nil {
 		return err
 	}
-	return ix.appendTo(id, slot)
+	return ix.appendTo(id, slot, at)
 }
 
-func (ix *Index) appendTo(id string, slot int64) error {
-	_, err := UpdateJSON(ix.kv, IndexChunkKey(ix.key, slot/indexChunkSize), func(c *[]indexSlot, _ bool) (bool, error) {
+// appendTo writes id into its slot's chunk. A chunk it brings back from empty is marked again
+// afterwards: a Remove that emptied the chunk may have unmarked it after this Add marked it.
+func (ix *Index) appendTo(id string, slot, at int64) error {
+	n := slot / indexChunkSize
+	opened := false
+	if _, err := UpdateJSON(ix.kv, IndexChunkKey(ix.key, n), func(c *[]indexSlot, _ bool) (bool, error) {
 		if slices.ContainsFunc(*c, func(s indexSlot) bool { return s.ID == id }) {
 			return false, nil
 		}
-		*c = append(*c, indexSlot{Slot: slot, ID: id})
-		sort.Slice(*c, func(i, j int) bool { return (*c)[i].Slot < (*c)[j].Slot })
+		opened = len(*c) == 0
+		*c = append(*c, indexSlot{Slot: slot, ID: id, At: at})
+		sort.SliceStable(*c, func(i, j int) bool { return (*c)[i].Slot < (*c)[j].Slot })
 		return true, nil
+	}); err != nil {
+		return err
+	}
+	if opened {
+		return ix.ensureMarked(n)
+	}
+	return nil
+}
+
+// ensureMarked marks chunk n in a mapped head that lacks it (one read when it is marked).
+func (ix *Index) ensureMarked(n int64) error {
+	var h indexHead
+	if _, err := GetJSON(ix.kv, IndexHeadKey(ix.key), &h); err != nil || !h.Mapped || h.marked(n) {
+		return err
+	}
+	_, err := UpdateJSON(ix.kv, IndexHeadKey(ix.key), func(h *indexHead, _ bool) (bool, error) {
+		return h.mark(n), nil
 	})
 	return err
 }
@@ -161,9 +309,13 @@ func (ix *Index) Remove(id string) error {
 	}); err != nil {
 		return err
 	}
+	mapped := false
 	if removed {
 		if _, err := UpdateJSON(ix.kv, IndexHeadKey(ix.key), func(h *indexHead, _ bool) (bool, error) {
 			h.Total = max(h.Total-1, 0)
+			if mapped = h.Mapped; mapped && emptied {
+				h.unmark(n)
+			}
 			return true, nil
 		}); err != nil {
 			return err
@@ -172,14 +324,24 @@ func (ix *Index) Remove(id string) error {
 	if err := ix.kv.Delete(entryKey); err != nil {
 		return errors.Wrap(err, "failed to delete an index entry")
 	}
-	if emptied {
+	switch {
+	case !emptied:
+		return nil
+	case mapped:
+		// An Add may have written into the chunk since it was emptied: read it again, and mark it
+		// again if it holds ids (its own check may have run before the unmark above).
+		var c []indexSlot
+		if _, err := GetJSON(ix.kv, IndexChunkKey(ix.key, n), &c); err != nil || len(c) == 0 {
+			return err
+		}
+		return ix.ensureMarked(n)
+	default:
 		return ix.advanceFirst(n)
 	}
-	return nil
 }
 
-// advanceFirst moves the head's first chunk past the empty ones when chunk n, the first, has just
-// been emptied, so listing a queue that churns never reads its history. It reads one chunk per
+// advanceFirst moves an unmapped head's first chunk past the empty ones when chunk n, the first,
+// has just been emptied, so listing a queue that churns never reads its history. It reads one chunk per
 // empty one skipped, each at most once over the index's life.
 func (ix *Index) advanceFirst(n int64) error {
 	var h indexHead
@@ -226,7 +388,7 @@ func (ix *Index) Page(offset, limit int) ([]string, int, error) {
 	if skip >= h.Total || h.Next == 0 {
 		return out, h.Total, nil
 	}
-	for n := h.First; n <= h.lastChunk(); n++ {
+	for n, ok := h.above(-1); ok; n, ok = h.above(n) {
 		if limit >= 0 && len(out) >= limit {
 			break
 		}
@@ -261,7 +423,7 @@ func (ix *Index) PageNewest(offset, limit int) ([]string, int, error) {
 	if skip >= h.Total || h.Next == 0 || limit == 0 {
 		return out, h.Total, nil
 	}
-	for n := h.lastChunk(); n >= h.First && (limit < 0 || len(out) < limit); n-- {
+	for n, ok := h.below(math.MaxInt64); ok && (limit < 0 || len(out) < limit); n, ok = h.below(n) {
 		var chunk []indexSlot
 		if _, err := GetJSON(ix.kv, IndexChunkKey(ix.key, n), &chunk); err != nil {
 			return nil, 0, err
@@ -276,6 +438,55 @@ func (ix *Index) PageNewest(offset, limit int) ([]string, int, error) {
 		skip = 0
 	}
 	return out, h.Total, nil
+}
+
+// Walker reads an index from its newest id back, one chunk at a time as it is asked for more: the
+// merge of several indexes (Newest) reads of each only what the page takes.
+type Walker struct {
+	ix    *Index
+	head  indexHead
+	chunk int64
+	more  bool
+	buf   []indexSlot // the current chunk's ids not yet handed out, oldest first
+}
+
+// Newest starts a Walker (one KV read: the head).
+func (ix *Index) Newest() (*Walker, error) {
+	w := &Walker{ix: ix, chunk: math.MaxInt64, more: true}
+	if _, err := GetJSON(ix.kv, IndexHeadKey(ix.key), &w.head); err != nil {
+		return nil, err
+	}
+	return w, nil
+}
+
+// Total is the number of ids listed when the walk started.
+func (w *Walker) Total() int { return w.head.Total }
+
+// Peek answers the next id without taking it; false when the walk is over.
+func (w *Walker) Peek() (Entry, bool, error) {
+	for len(w.buf) == 0 {
+		if !w.more {
+			return Entry{}, false, nil
+		}
+		if w.chunk, w.more = w.head.below(w.chunk); !w.more {
+			return Entry{}, false, nil
+		}
+		w.buf = nil
+		if _, err := GetJSON(w.ix.kv, IndexChunkKey(w.ix.key, w.chunk), &w.buf); err != nil {
+			return Entry{}, false, err
+		}
+	}
+	s := w.buf[len(w.buf)-1]
+	return Entry{ID: s.ID, Slot: s.Slot, At: s.At}, true, nil
+}
+
+// Next answers the next id and takes it; false when the walk is over.
+func (w *Walker) Next() (Entry, bool, error) {
+	e, ok, err := w.Peek()
+	if ok {
+		w.buf = w.buf[:len(w.buf)-1]
+	}
+	return e, ok, err
 }
 
 // Count is the number of ids listed (one KV read).
@@ -294,7 +505,7 @@ func (ix *Index) Migrate() error {
 	if err != nil || !found {
 		return err
 	}
-	var h indexHead
+	h := indexHead{Mapped: true}
 	var chunk []indexSlot
 	flush := func() error {
 		if len(chunk) == 0 {
@@ -325,6 +536,9 @@ func (ix *Index) Migrate() error {
 	}
 	if err := flush(); err != nil {
 		return err
+	}
+	if h.Next > 0 {
+		h.Runs = [][2]int64{{0, h.lastChunk()}}
 	}
 	created, err := Insert(ix.kv, IndexHeadKey(ix.key), h, 0)
 	if err != nil {

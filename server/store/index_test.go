@@ -166,13 +166,19 @@ func TestIndexWriteCostDoesNotGrow(t *testing.T) {
 		require.NoError(t, ix.Remove(fmt.Sprintf("id%05d", n/2)))
 		return add, kv.calls.Load()
 	}
+	// Both sizes add into a chunk that already holds ids (100,010 = 1,000 full chunks and 10).
 	add10, rm10 := cost(10)
-	add100k, rm100k := cost(100_000)
+	add100k, rm100k := cost(100_010)
 	assert.Equal(t, add10, add100k)
 	assert.Equal(t, rm10, rm100k)
 	assert.LessOrEqual(t, add10, int64(6))
 	assert.LessOrEqual(t, rm10, int64(6))
-	t.Logf("KV calls per write: add %d, remove %d (10 and 100,000 entries alike)", add10, rm10)
+	// Opening a chunk (one add in 100) checks the head once more, whatever the history.
+	open100k, _ := cost(100_000)
+	open100, _ := cost(100)
+	assert.Equal(t, open100, open100k)
+	assert.LessOrEqual(t, open100, int64(7))
+	t.Logf("KV calls per write: add %d (%d opening a chunk), remove %d (10 and 100,000 entries alike)", add10, open100, rm10)
 }
 
 // The newest pages cost the same whatever the history, and page through every id newest first.
@@ -240,4 +246,151 @@ func BenchmarkIndexWrite(b *testing.B) {
 			b.ReportMetric(float64(kv.calls.Load())/float64(b.N), "kv-calls/op")
 		})
 	}
+}
+
+// A list whose ids mostly left (drafts that were saved) reads only the chunks still holding some,
+// however far apart they are.
+func TestIndexReadsSkipEmptiedChunks(t *testing.T) {
+	kv := newCounting()
+	ix := NewIndex(kv, "v1/idx/e")
+	all := ids(3_000)
+	require.NoError(t, SetJSON(kv, "v1/idx/e", all)) // filled in bulk, as in the tests above
+	require.NoError(t, ix.Migrate())
+	keep := map[string]bool{"id00005": true, "id01500": true, "id02999": true}
+	for _, id := range all {
+		if !keep[id] {
+			require.NoError(t, ix.Remove(id))
+		}
+	}
+	kv.calls.Store(0)
+	page, total, err := ix.PageNewest(0, 100)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"id02999", "id01500", "id00005"}, page)
+	assert.Equal(t, 3, total)
+	assert.Equal(t, int64(4), kv.calls.Swap(0), "the head and the three chunks left")
+	page, _, err = ix.Page(1, 100)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"id01500", "id02999"}, page)
+	assert.Equal(t, int64(4), kv.calls.Swap(0))
+
+	var h indexHead
+	_, err = GetJSON(kv, IndexHeadKey("v1/idx/e"), &h)
+	require.NoError(t, err)
+	assert.Equal(t, [][2]int64{{0, 0}, {15, 15}, {29, 29}}, h.Runs, "a few numbers, not the history")
+
+	// The emptied newest chunk leaves the map; the next Add opens (and maps) another.
+	require.NoError(t, ix.Remove("id02999"))
+	require.NoError(t, ix.Add("fresh"))
+	page, _, err = ix.PageNewest(0, 2)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"fresh", "id01500"}, page)
+}
+
+// Two lists that share one order (a chat group's drafts and saved tickets, in creation order):
+// an id moves from one to the other and keeps its place; reads stay a few KV calls though the
+// slots are far apart.
+func TestIndexPlaceKeepsTheCallersOrder(t *testing.T) {
+	kv := newCounting()
+	drafts, saved := NewIndex(kv, "v1/idx/d"), NewIndex(kv, "v1/idx/s")
+	const base = 1_000_000_000
+	// Slots 1..3 were given to tickets of an earlier version, the others count from base.
+	for i, slot := range []int64{1, 2, 3, base, base + 1, base + 2, base + 3} {
+		require.NoError(t, drafts.Place(fmt.Sprintf("t%d", i), slot, 1000+int64(i)))
+	}
+	require.NoError(t, drafts.Place("t3", base+40, 99), "placing again changes nothing")
+	for _, id := range []string{"t1", "t3", "t5"} {
+		require.NoError(t, saved.Place(id, map[string]int64{"t1": 2, "t3": base, "t5": base + 2}[id], 0))
+		require.NoError(t, drafts.Remove(id))
+	}
+	list, err := saved.List()
+	require.NoError(t, err)
+	assert.Equal(t, []string{"t1", "t3", "t5"}, list, "in creation order, not the order they were saved in")
+	list, err = drafts.List()
+	require.NoError(t, err)
+	assert.Equal(t, []string{"t0", "t2", "t4", "t6"}, list)
+
+	kv.calls.Store(0)
+	w, err := drafts.Newest()
+	require.NoError(t, err)
+	assert.Equal(t, 4, w.Total())
+	var walked []Entry
+	for {
+		e, ok, err := w.Next()
+		require.NoError(t, err)
+		if !ok {
+			break
+		}
+		walked = append(walked, e)
+	}
+	assert.Equal(t, []Entry{{"t6", base + 3, 1006}, {"t4", base + 1, 1004}, {"t2", 3, 1002}, {"t0", 1, 1000}}, walked)
+	assert.Equal(t, int64(3), kv.calls.Load(), "the head and the two chunks holding ids")
+
+	// An index written by an earlier version cannot be placed into (reading it walks every chunk).
+	require.NoError(t, SetJSON(kv, IndexHeadKey("v1/idx/old"), indexHead{Next: 3, Total: 3}))
+	assert.Error(t, NewIndex(kv, "v1/idx/old").Place("x", base, 0))
+	assert.Error(t, drafts.Place("x", -1, 0))
+}
+
+// Ids added and removed at once in the same chunks, from several writers: whatever the
+// interleaving, every id left is read back, and no emptied chunk hides one.
+func TestIndexChurnLeavesEveryIDVisible(t *testing.T) {
+	ix := NewIndex(&pluginapi.MemoryStore{}, "v1/idx/c")
+	var wg sync.WaitGroup
+	for w := range 6 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 60 {
+				id := fmt.Sprintf("w%d-%d", w, i)
+				assert.NoError(t, ix.Add(id))
+				if i%3 != 0 {
+					assert.NoError(t, ix.Remove(id))
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	all, err := ix.List()
+	require.NoError(t, err)
+	var want []string
+	for w := range 6 {
+		for i := 0; i < 60; i += 3 {
+			want = append(want, fmt.Sprintf("w%d-%d", w, i))
+		}
+	}
+	assert.ElementsMatch(t, want, all)
+	newest, total, err := ix.PageNewest(0, -1)
+	require.NoError(t, err)
+	assert.ElementsMatch(t, want, newest)
+	assert.Equal(t, len(want), total)
+}
+
+// A head written by an earlier version (no chunk map) still reads and writes as before.
+func TestIndexOfAnEarlierVersionStillWorks(t *testing.T) {
+	kv := newCounting()
+	const key = "v1/idx/legacy"
+	var chunk0, chunk1 []indexSlot
+	for i, id := range ids(150) {
+		if i < 100 {
+			chunk0 = append(chunk0, indexSlot{Slot: int64(i), ID: id})
+		} else {
+			chunk1 = append(chunk1, indexSlot{Slot: int64(i), ID: id})
+		}
+		require.NoError(t, SetJSON(kv, IndexEntryKey(key, id), indexEntry{Slot: int64(i)}))
+	}
+	require.NoError(t, SetJSON(kv, IndexChunkKey(key, 0), chunk0))
+	require.NoError(t, SetJSON(kv, IndexChunkKey(key, 1), chunk1))
+	require.NoError(t, SetJSON(kv, IndexHeadKey(key), map[string]any{"next": 150, "total": 150, "first": 0}))
+	ix := NewIndex(kv, key)
+	require.NoError(t, ix.Add("new"))
+	for _, id := range ids(100) {
+		require.NoError(t, ix.Remove(id))
+	}
+	all, err := ix.List()
+	require.NoError(t, err)
+	assert.Equal(t, append(ids(150)[100:], "new"), all)
+	page, total, err := ix.PageNewest(0, 2)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"new", "id00149"}, page)
+	assert.Equal(t, 51, total)
 }
