@@ -56,6 +56,13 @@ func (p *Plugin) backfill() {
 	}); err != nil {
 		p.API.LogError("WhatsApp Helpdesk could not index existing tickets for search", "error", err.Error())
 	}
+	// After the search backfill, which gives old tickets their chat group. Until this is done,
+	// ticket lists without words read every ticket of their status, as earlier versions did.
+	if err := p.runOnce(helpdesk.TicketListsMigration, func() (int, error) {
+		return helpdesk.BackfillTicketLists(p.privacy.Tickets)
+	}); err != nil {
+		p.API.LogError("WhatsApp Helpdesk could not list existing tickets by chat group", "error", err.Error())
+	}
 	// Agents' loads (helpdesk.Load) start from the active conversations of earlier versions.
 	if err := p.runOnce(agentLoadsMigration, p.desk.ReconcileLoads); err != nil {
 		p.API.LogError("WhatsApp Helpdesk could not count agents' active conversations", "error", err.Error())

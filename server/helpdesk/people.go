@@ -306,6 +306,9 @@ func (s Scope) Sees(p *Person) bool {
 	return false
 }
 
+// SeesGroup reports whether the scope covers a chat group (its tickets).
+func (s Scope) SeesGroup(group string) bool { return s.All || slices.Contains(s.Groups, group) }
+
 // SearchTerm checks a people search: at least 2 characters, or at least 4 digits when the
 // query is a phone number, so nobody lists every customer with an empty or tiny query.
 func SearchTerm(q string) (string, error) {

@@ -47,6 +47,10 @@ type Ticket struct {
 	// conversation.
 	Group string   `json:"group_id,omitempty"`
 	Tags  []string `json:"tags,omitempty"`
+	// Seq is the ticket's place in its chat group's creation order, where its group's ticket
+	// lists hold it whatever its status (ticketlist.go); 0 until an earlier version's ticket is
+	// given one.
+	Seq int64 `json:"seq,omitempty"`
 	// The conversation's times, for service levels: wait = created -> attended, first response =
 	// attended -> first agent message, handle = attended -> closed (Unix ms, 0 when unknown).
 	ConversationCreatedAt int64 `json:"conversation_created_at,omitempty"`
@@ -87,6 +91,10 @@ func (ts *Tickets) CreateDraft(conv *Conversation, transcript []TranscriptLine) 
 			return t, err
 		}
 	}
+	seq, err := ts.nextSeq(conv.Group)
+	if err != nil {
+		return nil, err
+	}
 	t := &Ticket{
 		ID:                 id,
 		ConversationID:     conv.ID,
@@ -100,6 +108,7 @@ func (ts *Tickets) CreateDraft(conv *Conversation, transcript []TranscriptLine) 
 		CreatedAt:          ts.Now().UnixMilli(),
 		Group:              conv.Group,
 		Tags:               conv.Tags,
+		Seq:                seq,
 
 		ConversationCreatedAt: conv.CreatedAt,
 		AttendedAt:            conv.AttendedAt,

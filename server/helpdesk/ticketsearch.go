@@ -21,8 +21,9 @@ import (
 // that changed (at most maxTicketTerms: a long transcript's later words are not indexed). A query
 // with q, tag or customer_id reads one bucket per term and the cards of the tickets in all of
 // them; a bucket holds the ids of the tickets that share a word, so a very common word's bucket
-// grows with history (27 bytes a ticket). A query with only status or dates reads the status
-// index and the card of every ticket in it, as the draft list always did.
+// grows with history (27 bytes a ticket). A query with only status or dates reads the ticket lists
+// (ticketlist.go) and the cards of its page; until the tickets of earlier versions are listed
+// (BackfillTicketLists, once after the upgrade), it reads the status index and every card in it.
 
 // maxTicketTerms bounds the buckets one ticket is written to.
 const maxTicketTerms = 400
@@ -57,6 +58,10 @@ type TicketCard struct {
 type ticketEntry struct {
 	Terms []string   `json:"t"`
 	Card  TicketCard `json:"c"`
+	// Listed and ListedGroup are the list (status, chat group) the ticket was last put in, once
+	// done: a change of either moves it, and a move that stopped midway is finished next time.
+	Listed      string `json:"l,omitempty"`
+	ListedGroup string `json:"lg,omitempty"`
 }
 
 func ticketCardOf(t *Ticket, customer *Person) TicketCard {
@@ -119,60 +124,92 @@ func ticketTerms(t *Ticket, c TicketCard) []string {
 	return terms
 }
 
-// Reindex brings a ticket's search entry and buckets up to date with its record (and its
-// customer's name and phone); a ticket that is gone leaves search.
+// Reindex brings a ticket's search entry, buckets and list up to date with its record (and its
+// customer's name and phone); a ticket that is gone leaves search and its list.
 func (ts *Tickets) Reindex(id string) error {
-	t, err := ts.Get(id)
-	if errors.Is(err, ErrNotFound) {
-		return ts.Unindex(id)
-	} else if err != nil {
-		return err
+	for attempt := 0; ; attempt++ {
+		t, err := ts.Get(id)
+		if errors.Is(err, ErrNotFound) {
+			return ts.Unindex(id)
+		} else if err != nil {
+			return err
+		}
+		moved, err := ts.reindex(t)
+		if err != nil || !moved || attempt == 2 {
+			return err
+		}
+		// It was just moved between lists: a save or an erasure that ran meanwhile may have been
+		// undone by this move, so the record is read again and followed.
+		now, err := ts.Get(id)
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			return err
+		}
+		if err == nil && now.Status == t.Status && now.Group == t.Group {
+			return nil
+		}
 	}
+}
+
+// reindex writes t's entry, buckets and list, and reports whether it moved t between lists.
+func (ts *Tickets) reindex(t *Ticket) (bool, error) {
+	id := t.ID
 	customer, err := load[Person](ts.KV, store.PersonKey(t.CustomerID), "person "+t.CustomerID)
 	if errors.Is(err, ErrNotFound) {
 		customer = nil
 	} else if err != nil {
-		return err
+		return false, err
 	}
 	var old ticketEntry
-	if _, err := store.GetJSON(ts.KV, store.TicketSearchEntryKey(id), &old); err != nil {
-		return err
+	found, err := store.GetJSON(ts.KV, store.TicketSearchEntryKey(id), &old)
+	if err != nil {
+		return false, err
 	}
 	card := ticketCardOf(t, customer)
 	terms := ticketTerms(t, card)
 	termsSame := slices.Equal(old.Terms, terms)
-	if termsSame {
+	// Tickets of earlier versions have no place yet: BackfillTicketLists lists them.
+	listed := t.Seq == 0 || (old.Listed == t.Status && old.ListedGroup == t.Group)
+	next := ticketEntry{Terms: terms, Card: card, Listed: old.Listed, ListedGroup: old.ListedGroup}
+	if termsSame && listed {
 		if cardJSON(old.Card) == cardJSON(card) {
-			return nil
+			return false, nil
 		}
-		return store.SetJSON(ts.KV, store.TicketSearchEntryKey(id), ticketEntry{Terms: terms, Card: card})
+		return false, store.SetJSON(ts.KV, store.TicketSearchEntryKey(id), next)
 	}
-	// The entry is written first with every term (old and new), so a crash midway leaves no
-	// bucket that an erasure would miss.
-	union := slices.Clone(terms)
-	for _, term := range old.Terms {
-		if !slices.Contains(union, term) {
-			union = append(union, term)
+	// The entry is written first with every term (old and new) and the new group, so a crash
+	// midway leaves no bucket or list that an erasure would miss.
+	if !found || !termsSame || old.Card.Group != card.Group {
+		union := slices.Clone(terms)
+		for _, term := range old.Terms {
+			if !slices.Contains(union, term) {
+				union = append(union, term)
+			}
 		}
-	}
-	if err := store.SetJSON(ts.KV, store.TicketSearchEntryKey(id), ticketEntry{Terms: union, Card: card}); err != nil {
-		return err
+		if err := store.SetJSON(ts.KV, store.TicketSearchEntryKey(id), ticketEntry{Terms: union, Card: card, Listed: old.Listed, ListedGroup: old.ListedGroup}); err != nil {
+			return false, err
+		}
 	}
 	for _, term := range old.Terms {
 		if !slices.Contains(terms, term) {
 			if err := ts.bucketRemove(term, id); err != nil {
-				return err
+				return false, err
 			}
 		}
 	}
 	for _, term := range terms {
 		if !slices.Contains(old.Terms, term) {
 			if err := ts.bucketAdd(term, id); err != nil {
-				return err
+				return false, err
 			}
 		}
 	}
-	return store.SetJSON(ts.KV, store.TicketSearchEntryKey(id), ticketEntry{Terms: terms, Card: card})
+	if !listed {
+		if err := ts.relist(t, old.Listed, old.ListedGroup); err != nil {
+			return false, err
+		}
+		next.Listed, next.ListedGroup = t.Status, t.Group
+	}
+	return !listed, store.SetJSON(ts.KV, store.TicketSearchEntryKey(id), next)
 }
 
 func cardJSON(c TicketCard) string {
@@ -180,11 +217,14 @@ func cardJSON(c TicketCard) string {
 	return string(b)
 }
 
-// Unindex removes a ticket from search (erasure).
+// Unindex removes a ticket from search and its list (erasure).
 func (ts *Tickets) Unindex(id string) error {
 	var old ticketEntry
 	found, err := store.GetJSON(ts.KV, store.TicketSearchEntryKey(id), &old)
 	if err != nil || !found {
+		return err
+	}
+	if err := ts.unlist(id, old.Card.Group, old.ListedGroup); err != nil {
 		return err
 	}
 	for _, term := range old.Terms {
@@ -230,11 +270,12 @@ func (ts *Tickets) bucketRemove(term, id string) error {
 type TicketQuery struct {
 	Q, Tag, Status, CustomerID string
 	From, To                   int64
-	// Sees reports whether the asking user may see a ticket of a chat group.
-	Sees func(group string) bool
+	// Scope is whose tickets the asking user may see: those of their chat groups, or all.
+	Scope Scope
 }
 
-// TicketResult is the matching cards, newest first, and how many there are.
+// TicketResult is the matching cards, newest first (created_at, in the order tickets were made
+// when they share a millisecond), and how many there are.
 type TicketResult struct {
 	Cards []TicketCard
 	Total int
@@ -265,6 +306,15 @@ func (ts *Tickets) Search(q TicketQuery, p Page) (TicketResult, error) {
 			terms = append(terms, "w:"+w)
 		}
 	}
+	if len(terms) == 0 {
+		lists, err := ts.lists()
+		if err != nil {
+			return TicketResult{}, err
+		}
+		if lists.Ready {
+			return ts.listed(q, p, lists.Groups)
+		}
+	}
 	ids, err := ts.candidates(terms, q.Status)
 	if err != nil {
 		return TicketResult{}, err
@@ -278,7 +328,7 @@ func (ts *Tickets) Search(q TicketQuery, p Page) (TicketResult, error) {
 		}
 		c := e.Card
 		if !found || (q.Status != "" && c.Status != q.Status) || (q.From != 0 && c.CreatedAt < q.From) ||
-			(q.To != 0 && c.CreatedAt > q.To) || (q.Sees != nil && !q.Sees(c.Group)) {
+			(q.To != 0 && c.CreatedAt > q.To) || !q.Scope.SeesGroup(c.Group) {
 			continue
 		}
 		hits = append(hits, c)
@@ -298,7 +348,8 @@ func (ts *Tickets) Search(q TicketQuery, p Page) (TicketResult, error) {
 	return out, nil
 }
 
-// candidates is the ids in every term's bucket, or in the status indexes without terms.
+// candidates is the ids in every term's bucket, or in the status indexes without terms (before
+// the ticket lists are ready).
 func (ts *Tickets) candidates(terms []string, status string) ([]string, error) {
 	if len(terms) == 0 {
 		statuses := []string{TicketDraft, TicketSaved}

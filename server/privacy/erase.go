@@ -289,6 +289,11 @@ func (s *Service) deleteTicket(id string) (Counts, error) {
 	if err := s.KV.Delete(store.TicketKey(id)); err != nil {
 		return Counts{}, errors.Wrap(err, "failed to delete a ticket")
 	}
+	// Again once the record is gone: a save that ran meanwhile may have put it back in its list
+	// (a Reindex from now on finds no record and unindexes it itself).
+	if err := s.Tickets.Unindex(id); err != nil {
+		return Counts{}, err
+	}
 	return Counts{Tickets: 1, Records: 1}, nil
 }
 

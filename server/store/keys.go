@@ -82,6 +82,27 @@ func TicketKey(ticketID string) string { return prefix + "ticket/" + ticketID }
 // TicketIndexKey lists the tickets in one status.
 func TicketIndexKey(status string) string { return prefix + "idx/ticket/" + status }
 
+// TicketListKey lists a chat group's tickets in one status, each at its place in the group's
+// creation order (helpdesk.Ticket.Seq), so the newest page reads a chunk or two whatever the
+// history, and a ticket saved keeps its place.
+func TicketListKey(status, group string) string {
+	return prefix + "idx/tlist/" + status + "/" + groupTag(group)
+}
+
+// TicketSeqKey counts a chat group's tickets: the next one's place in its creation order.
+func TicketSeqKey(group string) string { return prefix + "tseq/" + groupTag(group) }
+
+// TicketListsKey names the chat groups that have ticket lists, and whether the tickets of
+// earlier versions are in them yet.
+func TicketListsKey() string { return prefix + "tlists" }
+
+// groupTag names a chat group in keys: hashed, since a group's name is free text (it may hold a
+// slash) and the empty name (tickets of an unknown group) needs a key too.
+func groupTag(group string) string {
+	sum := sha256.Sum256([]byte("group:" + group))
+	return hex.EncodeToString(sum[:8])
+}
+
 // OutboundPostKey claims an agent's post for sending, so one node sends it once.
 func OutboundPostKey(postID string) string { return prefix + "outpost/" + postID }
 

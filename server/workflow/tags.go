@@ -47,17 +47,7 @@ func (d *Desk) tagsToEdit(userID, convID string, tags []string) ([]string, error
 // SearchTickets answers a page of the tickets userID may see (those of their chat groups; all
 // for a system admin) that match q; a zero PerPage answers every match (the CSV export).
 func (d *Desk) SearchTickets(userID string, q helpdesk.TicketQuery, page helpdesk.Page) (helpdesk.TicketResult, error) {
-	if !d.IsAdmin(userID) {
-		groups := d.AgentGroups(userID)
-		q.Sees = func(group string) bool {
-			for _, g := range groups {
-				if g == group {
-					return true
-				}
-			}
-			return false
-		}
-	}
+	q.Scope = d.PeopleScope(userID)
 	return d.tickets.Search(q, page)
 }
 
