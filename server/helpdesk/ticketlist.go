@@ -20,18 +20,19 @@ import (
 // (KV calls: 1 + about 2 per list + 1 per ticket shown).
 //
 // Later pages read the chunks down to them (a chunk is 100 tickets). With from/to, the chunks
-// from the newest down to the oldest ticket of the range are read, since the total counts the
-// tickets in it; no card but the page's is read.
+// after `to` are skipped by halving (a few reads whatever the history), then the chunks down to
+// the oldest ticket of the range are read, since the total counts the tickets in it: a range
+// costs a read per 100 tickets in it, and no card but the page's.
 
 // newSeqBase is the first Seq of a group's tickets created by this version; the tickets of
 // earlier versions take the places below it (1, 2, … in creation order), which
 // BackfillTicketLists gives them once new tickets may exist already.
 const newSeqBase = 1_000_000_000
 
-// clockSkew is how far created_at may run against the creation order of a list (nodes' clocks
-// differ; the order is the one in which tickets took their place): a walk back to a date range's
-// start goes this much further before it stops.
-const clockSkew = 5 * time.Minute
+// clockSkew is how far created_at may run against the creation order of a list (the order in
+// which tickets took their place, on nodes whose clocks differ a little): a date range's walk
+// starts this much after its end and goes this much before its start.
+const clockSkew = time.Minute
 
 // ticketLists is the register of chat groups with ticket lists (an admin's query merges them
 // all). Ready is set once the tickets of earlier versions are listed; until then, queries read
@@ -159,9 +160,15 @@ func (ts *Tickets) listed(q TicketQuery, p Page, registered []string) (TicketRes
 			if err != nil {
 				return TicketResult{}, err
 			}
-			if w.Total() > 0 {
-				walks = append(walks, &listWalk{key: key, status: s, w: w})
+			if w.Total() == 0 {
+				continue
 			}
+			if q.To != 0 {
+				if err := w.SkipAfter(q.To + clockSkew.Milliseconds()); err != nil {
+					return TicketResult{}, err
+				}
+			}
+			walks = append(walks, &listWalk{key: key, status: s, w: w})
 		}
 	}
 	dated := q.From != 0 || q.To != 0

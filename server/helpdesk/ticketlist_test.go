@@ -268,6 +268,17 @@ func TestTicketListDateRangeReadsOnlyThePagesCards(t *testing.T) {
 	assert.Zero(t, res.Total, "the drafts are all newer than the range")
 	res, _ = f.query(t, TicketQuery{From: all.Cards[5].CreatedAt, Status: TicketDraft, Scope: Scope{All: true}}, Page{PerPage: 20})
 	assert.Equal(t, 6, res.Total)
+
+	// A range long past: the 3,000 tickets since are skipped by halving, not read down to.
+	f = newTicketFixture()
+	old := f.history(t, 3_200, func(int) string { return "sales" }, nil)
+	_, err := BackfillTicketLists(f.tickets)
+	require.NoError(t, err)
+	res, calls = f.query(t, TicketQuery{From: old[0].CreatedAt, To: old[199].CreatedAt, Scope: Scope{All: true}}, Page{PerPage: 20})
+	assert.Equal(t, 200, res.Total)
+	assert.Equal(t, old[199].ID, res.Cards[0].ID)
+	assert.LessOrEqual(t, calls, int64(1+2+6+3+20), "the register, two heads, five halvings of 32 chunks, the range's chunks, 20 cards")
+	t.Logf("a page of a range 3,000 tickets back: %d KV calls", calls)
 }
 
 // An upgrade: tickets of an earlier version (no place, no lists) are found the old way until the

@@ -224,7 +224,11 @@ func (ts *Tickets) Unindex(id string) error {
 	if err != nil || !found {
 		return err
 	}
-	if err := ts.unlist(id, old.Card.Group, old.ListedGroup); err != nil {
+	groups := []string{old.Card.Group}
+	if old.Listed != "" && old.ListedGroup != old.Card.Group {
+		groups = append(groups, old.ListedGroup) // a move between groups stopped midway
+	}
+	if err := ts.unlist(id, groups...); err != nil {
 		return err
 	}
 	for _, term := range old.Terms {

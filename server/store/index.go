@@ -147,6 +147,36 @@ func (h *indexHead) unmark(n int64) {
 	h.Runs = slices.Replace(h.Runs, i, i+1, parts...)
 }
 
+// chunks is how many chunks may hold ids.
+func (h *indexHead) chunks() int64 {
+	if !h.Mapped {
+		if h.Next == 0 {
+			return 0
+		}
+		return h.lastChunk() - h.First + 1
+	}
+	var n int64
+	for _, r := range h.Runs {
+		n += r[1] - r[0] + 1
+	}
+	return n
+}
+
+// chunkAt is the p-th (from 0, oldest first) of the chunks that may hold ids.
+func (h *indexHead) chunkAt(p int64) int64 {
+	if !h.Mapped {
+		return h.First + p
+	}
+	for _, r := range h.Runs {
+		if size := r[1] - r[0] + 1; p >= size {
+			p -= size
+		} else {
+			return r[0] + p
+		}
+	}
+	return h.lastChunk()
+}
+
 // marked reports whether chunk n may hold ids.
 func (h *indexHead) marked(n int64) bool {
 	if !h.Mapped {
@@ -461,6 +491,42 @@ func (ix *Index) Newest() (*Walker, error) {
 
 // Total is the number of ids listed when the walk started.
 func (w *Walker) Total() int { return w.head.Total }
+
+// SkipAfter moves a walk not started yet past the newest chunks that hold only ids placed after
+// at, finding them by halving (a KV read each) instead of reading down to them. It relies on the
+// ids' times rising with their slots; a caller whose times may run back by a margin (clocks of
+// several nodes) adds it to at. A chunk found to hold an id at or before at is where the walk
+// starts, so nothing at or before at is skipped even where times do not rise.
+func (w *Walker) SkipAfter(at int64) error {
+	// Positions 0..count-1 are the chunks that may hold ids, oldest first. lo ends at a chunk not
+	// wholly after at (or -1), hi at the lowest found wholly after it (or count): every chunk over
+	// hi holds only later ids, since their slots follow hi's.
+	lo, hi := int64(-1), w.head.chunks()
+	var loChunk []indexSlot
+	for hi-lo > 1 {
+		mid := lo + (hi-lo)/2
+		var chunk []indexSlot
+		if _, err := GetJSON(w.ix.kv, IndexChunkKey(w.ix.key, w.head.chunkAt(mid)), &chunk); err != nil {
+			return err
+		}
+		after := len(chunk) > 0
+		for _, s := range chunk {
+			after = after && s.At > at
+		}
+		if after {
+			hi = mid
+		} else {
+			lo, loChunk = mid, chunk
+		}
+	}
+	switch {
+	case loChunk != nil:
+		w.chunk, w.buf = w.head.chunkAt(lo), loChunk // read already: the walk starts in it
+	case hi < w.head.chunks():
+		w.chunk = w.head.chunkAt(hi)
+	}
+	return nil
+}
 
 // Peek answers the next id without taking it; false when the walk is over.
 func (w *Walker) Peek() (Entry, bool, error) {

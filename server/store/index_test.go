@@ -394,3 +394,40 @@ func TestIndexOfAnEarlierVersionStillWorks(t *testing.T) {
 	assert.Equal(t, []string{"new", "id00149"}, page)
 	assert.Equal(t, 51, total)
 }
+
+// A walk that starts at a time skips the chunks after it by halving, and misses nothing at or
+// before it though times run back a little against the slots (clocks of several nodes).
+func TestWalkerSkipAfterHalvesDownToTheTime(t *testing.T) {
+	kv := newCounting()
+	ix := NewIndex(kv, "v1/idx/w")
+	at := func(slot int) int64 { return int64(slot*10 + []int{0, 4, -4, 2}[slot%4]) } // runs back up to 8
+	for slot := range 2_000 {
+		require.NoError(t, ix.Place(fmt.Sprintf("id%05d", slot), int64(slot), at(slot)))
+	}
+	for _, until := range []int64{-1, 5, 4_321, 12_345, 19_990, 25_000} {
+		kv.calls.Store(0)
+		w, err := ix.Newest()
+		require.NoError(t, err)
+		require.NoError(t, w.SkipAfter(until+8))
+		seek := kv.calls.Load()
+		var got []string
+		for {
+			e, ok, err := w.Next()
+			require.NoError(t, err)
+			if !ok || e.At < until-8 {
+				break
+			}
+			if e.At <= until {
+				got = append(got, e.ID)
+			}
+		}
+		var want []string
+		for slot := 1_999; slot >= 0 && at(slot) >= until-8; slot-- {
+			if at(slot) <= until {
+				want = append(want, fmt.Sprintf("id%05d", slot))
+			}
+		}
+		assert.Equal(t, want, got, "until %d", until)
+		assert.LessOrEqual(t, seek, int64(1+5), "the head and a read per halving of 20 chunks (until %d)", until)
+	}
+}
