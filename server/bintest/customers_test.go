@@ -167,6 +167,23 @@ func TestTagsSurviveCloseAndTicketsAreSearchedPagedAndExported(t *testing.T) {
 	ids, _ = e.tickets("tag=vip&status=saved")
 	assert.Equal(t, []string{joanaTicket}, ids)
 
+	// Without words: the saved ticket left the drafts' list for the saved one, and every ticket
+	// pages newest first.
+	ids, total = e.tickets("status=saved")
+	assert.Equal(t, []string{joanaTicket}, ids)
+	assert.Equal(t, 1, total)
+	ids, total = e.tickets("status=draft")
+	assert.Equal(t, []string{mariaTicket}, ids)
+	assert.Equal(t, 1, total)
+	ids, total = e.tickets("per_page=1")
+	assert.Equal(t, []string{joanaTicket}, ids)
+	assert.Equal(t, 2, total)
+	ids, total = e.tickets("per_page=1&page=1")
+	assert.Equal(t, []string{mariaTicket}, ids)
+	assert.Equal(t, 2, total)
+	ids, _ = e.tickets("per_page=1&page=2")
+	assert.Empty(t, ids)
+
 	// CSV export with the same filters: BOM, the header, one row per ticket.
 	rec := e.node(0).ServeHTTP(httptest.NewRequest(http.MethodGet, "/plugins/"+pluginID+"/api/v1/tickets/export.csv", nil), e.alice.Id)
 	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
