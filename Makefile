@@ -78,8 +78,8 @@ webapp-test: webapp/node_modules/.package-lock.json
 	cd webapp && $(NPM) run check-types && $(NPM) run lint && $(NPM) test
 
 ## bench: ingest and outbound benchmarks through the real plugin RPC, with ratios to the floor, and
-## the KV calls of a new conversation (10 / 1,000 waiting) and of a people search (100 / 10,000),
-## the send rate of three nodes at once against the setting, and peak memory under a media burst.
+## the KV calls of a new conversation (10 / 1,000 waiting), of a people search (100 / 10,000) and
+## of the panel's first ticket pages (100 / 10,000 tickets), the send rate of three nodes at once against the setting, and peak memory under a media burst.
 ## The plugin is built without the race detector here, as it would run in production.
 BENCH = HARNESS_PLUGIN_RACE=0 $(GO) test -run '^$$' -count=1 -benchmem ./server/bintest/ -bench
 bench:
@@ -91,6 +91,7 @@ bench:
 	$(BENCH) 'BenchmarkInboundMemory$$' -benchtime 100000x
 	$(BENCH) 'BenchmarkNewConversation$$' -benchtime 20x
 	$(BENCH) 'BenchmarkPeopleSearch$$' -benchtime 50x
+	$(BENCH) 'BenchmarkTicketList$$' -benchtime 20x
 	$(GO) test -run '^$$' -count=1 ./server/store/ -bench 'BenchmarkIndexWrite$$' -benchtime 2000x
 
 clean:

@@ -127,7 +127,16 @@ func (h *indexHead) mark(n int64) bool {
 	default:
 		h.Runs = slices.Insert(h.Runs, i, [2]int64{n, n})
 	}
+	h.syncFirst()
 	return true
+}
+
+// syncFirst keeps First at the first mapped chunk: a node of an earlier version that rewrites the
+// head (without Runs) then walks from there, as it always did.
+func (h *indexHead) syncFirst() {
+	if len(h.Runs) > 0 {
+		h.First = h.Runs[0][0]
+	}
 }
 
 // unmark records that chunk n holds no ids.
@@ -145,6 +154,7 @@ func (h *indexHead) unmark(n int64) {
 		parts = append(parts, [2]int64{n + 1, r[1]})
 	}
 	h.Runs = slices.Replace(h.Runs, i, i+1, parts...)
+	h.syncFirst()
 }
 
 // chunks is how many chunks may hold ids.
