@@ -14,10 +14,14 @@ import (
 // Ticket lists answer the queries without words, tag or customer: what the panel's Tickets and
 // Draft tabs open with. Each chat group has one list per status (store.TicketListKey) in which a
 // ticket sits at its Seq, its place in the group's creation order, with its created_at. A draft
-// saved moves to the saved list and keeps its place, so a group's lists merge by place and those
-// of several groups by created_at, newest first: a first page reads the head and the newest chunk
-// or two of each list of the asking user's groups and the cards of the page, whatever the history
-// (KV calls: 1 + about 2 per list + 1 per ticket shown).
+// saved moves to the saved list and keeps its place, so the order stays the API's: created_at,
+// newest first, whatever the status (saved tickets are not reordered by when they were saved).
+// A query merges the lists of the asking user's groups (an admin's, of every group in the
+// register) by created_at, then place: a first page reads the head and the newest chunk or two
+// of each list and the cards of the page, whatever the history (KV calls: 1 + about 2 per list +
+// 1 per ticket shown). Within one list, tickets made in the same moment on two nodes come in the
+// order they took their place, which may differ from their created_at by the nodes' clock
+// difference.
 //
 // Later pages read the chunks down to them (a chunk is 100 tickets). With from/to, the chunks
 // after `to` are skipped by halving (a few reads whatever the history), then the chunks down to
