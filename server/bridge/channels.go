@@ -44,7 +44,9 @@ func (in *Inbound) conversationFor(route Route, person *helpdesk.Person, inbound
 			in.API.LogError("Could not announce a new conversation in the queue", "conversation_id", conv.ID, "error", err.Error())
 		}
 		in.linkPrevious(conv, opened.Previous)
-		in.changed(conv)
+		if in.Notify != nil {
+			in.Notify.ConversationOpened(conv, person)
+		}
 	}
 	return conv, attached, nil
 }
