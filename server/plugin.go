@@ -74,7 +74,8 @@ type Plugin struct {
 func (p *Plugin) OnActivate() (err error) {
 	defer p.recoverHook("OnActivate", &err)
 	p.client = pluginapi.NewClient(p.API, p.Driver)
-	p.kv = &p.client.KV
+	// Updates that follow this node's own writes skip their read (store.Guesses).
+	p.kv = store.NewGuesses(&p.client.KV, 4096)
 
 	botID, err := p.client.Bot.EnsureBot(&model.Bot{
 		Username:    "whatsapp",

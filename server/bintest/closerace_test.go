@@ -151,3 +151,31 @@ func TestAKnownCustomersTextsReadTheConversationOncePerLease(t *testing.T) {
 	assert.Equal(t, []int64{1, 1, 1}, []int64{got["KVSetWithOptions"], got["KVGet"], got["CreatePost"]},
 		"past the lease the claim, one read and the post: %v", got)
 }
+
+// A node that saw a customer's conversation close opens the next one without reading the open
+// pointer; when another node opened it meanwhile, the pointer's compare-and-set sends the message
+// there instead of into a third conversation.
+func TestAMessageAfterAnotherNodeOpenedTheNextConversationJoinsIt(t *testing.T) {
+	e := newEnv(t, 2)
+	convID, old := e.conversation(maria, "Maria Souza")
+	for i, node := range []int{0, 1} {
+		rec := e.send(node, map[string]any{"id": fmt.Sprintf("wamid.known-%d", i), "type": "text", "text": map[string]any{"body": "oi"}})
+		require.Equal(t, http.StatusOK, rec.Code) // both nodes know the customer
+	}
+	require.Equal(t, http.StatusOK, e.attend(0, e.alice.Id, convID))
+	e.closeConversation(convID)
+	e.waitIdle() // both nodes heard of the close
+
+	rec := e.send(1, map[string]any{"id": "wamid.next-1", "type": "text", "text": map[string]any{"body": "voltei"}})
+	require.Equal(t, http.StatusOK, rec.Code)
+	rec = e.send(0, map[string]any{"id": "wamid.next-0", "type": "text", "text": map[string]any{"body": "de novo"}})
+	require.Equal(t, http.StatusOK, rec.Code)
+	e.waitIdle()
+
+	first, second := e.postOfWAMID("wamid.next-1"), e.postOfWAMID("wamid.next-0")
+	require.NotNil(t, first)
+	require.NotNil(t, second)
+	assert.NotEqual(t, old.Id, first.ChannelId, "a new conversation")
+	assert.Equal(t, first.ChannelId, second.ChannelId, "node 0 joins the conversation node 1 opened")
+	assert.Len(t, e.conversationChannels(), 2)
+}

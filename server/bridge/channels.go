@@ -1,6 +1,8 @@
 package bridge
 
 import (
+	"time"
+
 	"fmt"
 	"net/http"
 	"strings"
@@ -17,14 +19,14 @@ import (
 func ChannelName(conversationID string) string { return "wa-" + conversationID }
 
 // conversationFor returns the customer's open conversation with its channel in place, creating
-// and announcing it for a new conversation.
-// isNew tells the one delivery that set the conversation up.
-func (in *Inbound) conversationFor(route Route, person *helpdesk.Person) (conv *helpdesk.Conversation, isNew bool, err error) {
-	conv, _, err = in.Conversations.OpenFor(route.Group.Name, person)
+// and announcing it for a new conversation (closed: the person's conversation this node saw close,
+// which spares Open two reads). isNew tells the one delivery that set the conversation up.
+func (in *Inbound) conversationFor(route Route, person *helpdesk.Person, inboundAt time.Time, closed *helpdesk.Conversation) (conv *helpdesk.Conversation, isNew bool, err error) {
+	opened, err := in.Conversations.Open(route.Group.Name, person, inboundAt, closed)
 	if err != nil {
 		return nil, false, errors.Wrap(err, "failed to open a conversation")
 	}
-	if conv.ChannelID != "" {
+	if conv = opened.Conv; conv.ChannelID != "" {
 		return conv, false, nil
 	}
 	channel, err := in.ensureChannel(route, conv, person)
@@ -36,12 +38,15 @@ func (in *Inbound) conversationFor(route Route, person *helpdesk.Person) (conv *
 		return nil, false, errors.Wrap(err, "failed to attach the channel")
 	}
 	if attached {
-		// Only the delivery that attached the channel announces, so the queue sees it once.
+		// Only the delivery that attached the channel announces, so the queue and the panels
+		// hear of it once.
 		if err := in.announce(route, conv, person); err != nil {
 			in.API.LogError("Could not announce a new conversation in the queue", "conversation_id", conv.ID, "error", err.Error())
 		}
-		in.LinkPrevious(conv)
-		in.changed(conv)
+		in.linkPrevious(conv, opened.Previous)
+		if in.Notify != nil {
+			in.Notify.ConversationOpened(conv, person)
+		}
 	}
 	return conv, attached, nil
 }

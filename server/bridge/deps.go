@@ -18,6 +18,8 @@ type Routes interface {
 // browsers refresh (server/notify).
 type ConversationNotifier interface {
 	ConversationChanged(*helpdesk.Conversation)
+	// ConversationOpened tells of a new conversation, with its customer at hand.
+	ConversationOpened(*helpdesk.Conversation, *helpdesk.Person)
 }
 
 // Notifier is what the outbound side tells: balances after debits, and a refused access token,

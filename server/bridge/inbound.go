@@ -93,7 +93,7 @@ func (in *Inbound) now() time.Time {
 // ForgetConversation drops what this node cached about a conversation; called when it closes,
 // here and (through a cluster event) on every other node.
 func (in *Inbound) ForgetConversation(convID string) {
-	in.customers().forgetConversation(convID)
+	in.customers().forgetConversation(convID, true)
 }
 
 // ForgetPerson drops what this node cached about a person merged into another or erased; called
@@ -195,11 +195,6 @@ func (in *Inbound) process(ctx context.Context, route Route, contact whatsapp.Co
 		return err
 	}
 	waID := contact.WaID
-	res, err := in.customerFor(route, contact, waID, check)
-	if err != nil {
-		return err
-	}
-	person, conv, isNew := res.person, res.conv, res.isNew
 	// The 24-hour window runs from WhatsApp's timestamp, but never from the future.
 	now := in.now()
 	sentAt := whatsapp.ParseTimestamp(msg.Timestamp)
@@ -210,6 +205,11 @@ func (in *Inbound) process(ctx context.Context, route Route, contact whatsapp.Co
 			"wamid", msg.ID, "timestamp", msg.Timestamp)
 		sentAt = now
 	}
+	res, err := in.customerFor(route, contact, waID, sentAt, check)
+	if err != nil {
+		return err
+	}
+	person, conv, isNew := res.person, res.conv, res.isNew
 
 	claimedIn := rec.ChannelID
 	rec.ConversationID, rec.ChannelID = conv.ID, conv.ChannelID

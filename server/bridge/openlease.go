@@ -52,7 +52,7 @@ func (in *Inbound) startOpenCheck(route Route, contact whatsapp.Contact, msg *wh
 		return nil
 	}
 	c, ok := in.cached(route, contact, waID)
-	if !ok {
+	if !ok || c.conv.ID == "" {
 		return nil
 	}
 	check := &openCheck{convID: c.conv.ID, channelID: c.conv.ChannelID, done: make(chan struct{})}
@@ -92,11 +92,14 @@ func leaseFrom(conv *helpdesk.Conversation, readAt time.Time) time.Time {
 // from this node's cache when WhatsApp reports nothing new about them, the conversation's being
 // open from the node's lease or a KV read (check, when given, is that read, or lease, already
 // under way).
-func (in *Inbound) customerFor(route Route, contact whatsapp.Contact, waID string, check *openCheck) (resolved, error) {
+func (in *Inbound) customerFor(route Route, contact whatsapp.Contact, waID string, sentAt time.Time, check *openCheck) (resolved, error) {
 	var person *helpdesk.Person
-	if c, ok := in.cached(route, contact, waID); ok {
+	c, ok := in.cached(route, contact, waID)
+	if ok {
 		cached := c.person
 		person = &cached
+	}
+	if ok && c.conv.ID != "" {
 		if check == nil || check.convID != c.conv.ID {
 			check = &openCheck{convID: c.conv.ID, readAt: time.Now()}
 			check.conv, check.err = in.Conversations.Get(c.conv.ID)
@@ -111,8 +114,12 @@ func (in *Inbound) customerFor(route Route, contact whatsapp.Contact, waID strin
 			}
 			return r, nil
 		}
-		in.customers().forgetConversation(c.conv.ID)
-	} else {
+		in.customers().forgetConversation(c.conv.ID, check.err == nil && check.conv.State == helpdesk.StateClosed)
+		c.closed = nil
+		if check.err == nil && check.conv.State == helpdesk.StateClosed {
+			c.closed = check.conv
+		}
+	} else if !ok {
 		var err error
 		if person, err = in.People.FromContact(waID, contact.UserID, contact.Profile.Name); err != nil {
 			return resolved{}, errors.Wrap(err, "failed to resolve the customer")
@@ -126,7 +133,7 @@ func (in *Inbound) customerFor(route Route, contact whatsapp.Contact, waID strin
 		}
 	}
 	readAt := time.Now()
-	conv, isNew, err := in.conversationFor(route, person)
+	conv, isNew, err := in.conversationFor(route, person, sentAt, c.closed)
 	if err != nil {
 		return resolved{}, err
 	}
@@ -158,7 +165,7 @@ func (in *Inbound) confirmOpen(route Route, contact whatsapp.Contact, r resolved
 		return false, err
 	}
 	if conv.State == helpdesk.StateClosed {
-		in.customers().forgetConversation(conv.ID)
+		in.customers().forgetConversation(conv.ID, true)
 		return false, nil
 	}
 	r.conv, r.leaseUntil = conv, leaseFrom(conv, readAt)

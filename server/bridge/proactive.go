@@ -22,7 +22,7 @@ func (in *Inbound) OpenProactive(route Route, person *helpdesk.Person) (*helpdes
 	if !created {
 		if conv.ChannelID == "" {
 			// A customer's first message is setting it up at this moment: finish that path.
-			conv, _, err = in.conversationFor(route, person)
+			conv, _, err = in.conversationFor(route, person, time.Time{}, nil)
 		}
 		return conv, false, err
 	}
@@ -44,10 +44,17 @@ func (in *Inbound) OpenProactive(route Route, person *helpdesk.Person) (*helpdes
 // LinkPrevious posts, in a new conversation's channel, a link to the customer's previous
 // conversation, so the agent reads what happened before in one click.
 func (in *Inbound) LinkPrevious(conv *helpdesk.Conversation) {
-	prev, err := in.Conversations.Previous(conv.PersonID, conv.ID)
-	if err != nil {
-		in.API.LogWarn("Could not find the customer's previous conversation", "conversation_id", conv.ID, "error", err.Error())
-		return
+	in.linkPrevious(conv, nil)
+}
+
+// linkPrevious is LinkPrevious with the previous conversation when the caller read it already.
+func (in *Inbound) linkPrevious(conv, prev *helpdesk.Conversation) {
+	if prev == nil {
+		var err error
+		if prev, err = in.Conversations.Previous(conv.PersonID, conv.ID); err != nil {
+			in.API.LogWarn("Could not find the customer's previous conversation", "conversation_id", conv.ID, "error", err.Error())
+			return
+		}
 	}
 	if prev == nil || prev.ChannelID == "" {
 		return

@@ -91,28 +91,58 @@ func (cs *Conversations) ByChannel(channelID string) (*Conversation, error) {
 // none (a closed conversation is never reopened: the customer starts a new one). created tells the
 // caller it must set the conversation up (channel, announcement).
 func (cs *Conversations) OpenFor(group string, person *Person) (conv *Conversation, created bool, err error) {
+	o, err := cs.Open(group, person, time.Time{}, nil)
+	return o.Conv, o.Created, err
+}
+
+// Opened is what Open found or made.
+type Opened struct {
+	Conv    *Conversation
+	Created bool
+	// Previous is the person's closed conversation the new one follows, when Open read it.
+	Previous *Conversation
+}
+
+// Open is OpenFor for a customer's message sent at inboundAt (zero for a conversation an agent
+// starts, which must not open the 24-hour window): a new conversation records it at once. closed,
+// when the caller knows it, is the person's conversation in group that closed last: the new one
+// is then made without reading the open pointer and that conversation, and the pointer's
+// compare-and-set tells whether the caller was right (else Open starts over with the reads).
+func (cs *Conversations) Open(group string, person *Person, inboundAt time.Time, closed *Conversation) (Opened, error) {
 	openKey := store.OpenConversationKey(group, person.ID)
 	var id string
-	if _, err := store.GetJSON(cs.KV, openKey, &id); err != nil {
-		return nil, false, err
+	var previous *Conversation
+	if closed != nil && closed.State == StateClosed && closed.Group == group && closed.PersonID == person.ID {
+		id, previous = closed.ID, closed
+	} else if _, err := store.GetJSON(cs.KV, openKey, &id); err != nil {
+		return Opened{}, err
 	}
-	if id != "" {
-		if conv, err = cs.Get(id); err != nil {
-			return nil, false, err
+	if id != "" && previous == nil {
+		conv, err := cs.Get(id)
+		if err != nil {
+			return Opened{}, err
 		}
 		if conv.State != StateClosed {
-			return conv, false, nil
+			return Opened{Conv: conv}, nil
 		}
+		previous = conv
 	}
 
 	c := &Conversation{ID: model.NewId(), Group: group, PersonID: person.ID, CustomerName: person.Name, State: StateWaiting, CreatedAt: cs.Now().UnixMilli()}
+	if !inboundAt.IsZero() {
+		c.LastInboundAt = inboundAt.UnixMilli()
+	}
 	if err := store.SetJSON(cs.KV, store.ConversationKey(c.ID), c); err != nil {
-		return nil, false, err
+		return Opened{}, err
 	}
 	// Swap the open pointer from what we read (absent or the closed conversation) to ours; losing
 	// means a concurrent delivery created the conversation first.
 	won := false
-	err = store.Update(cs.KV, openKey, func(old []byte) (any, error) {
+	pointer, _ := json.Marshal(id)
+	if id == "" {
+		pointer = nil
+	}
+	err := store.UpdateFrom(cs.KV, openKey, pointer, func(old []byte) (any, error) {
 		var current string
 		if len(old) > 0 {
 			_ = json.Unmarshal(old, &current)
@@ -125,16 +155,16 @@ func (cs *Conversations) OpenFor(group string, person *Person) (conv *Conversati
 		return c.ID, nil
 	})
 	if err != nil {
-		return nil, false, err
+		return Opened{}, err
 	}
 	if !won {
 		_ = cs.KV.Delete(store.ConversationKey(c.ID))
-		return cs.OpenFor(group, person)
+		return cs.Open(group, person, inboundAt, nil)
 	}
 	if err := store.NewIndex(cs.KV, store.PersonConversationsIndexKey(person.ID)).Add(c.ID); err != nil {
-		return nil, false, err
+		return Opened{}, err
 	}
-	return c, true, store.NewIndex(cs.KV, store.ConversationIndexKey(StateWaiting)).Add(c.ID)
+	return Opened{Conv: c, Created: true, Previous: previous}, store.NewIndex(cs.KV, store.ConversationIndexKey(StateWaiting)).Add(c.ID)
 }
 
 // Update applies fn to the conversation with compare-and-set and returns the result.

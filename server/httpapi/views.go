@@ -77,6 +77,11 @@ func personView(p *helpdesk.Person) PersonView {
 
 // Conversation renders a conversation.
 func (v *Views) Conversation(c *helpdesk.Conversation) ConversationView {
+	return v.ConversationOf(c, nil)
+}
+
+// ConversationOf renders a conversation whose customer the caller holds already (nil: read them).
+func (v *Views) ConversationOf(c *helpdesk.Conversation, customer *helpdesk.Person) ConversationView {
 	out := ConversationView{
 		ID: c.ID, GroupID: c.Group, ChannelID: c.ChannelID, TeamName: v.Team.TeamName(), State: c.State, Origin: "whatsapp",
 		Customer:  PersonView{ID: c.PersonID, Name: c.CustomerName},
@@ -85,7 +90,9 @@ func (v *Views) Conversation(c *helpdesk.Conversation) ConversationView {
 		LastInboundAt: c.LastInboundAt, WindowExpiresAt: c.WindowExpiresAt(), Status: c.Status, TicketID: c.TicketID,
 		Tags: nonNil(c.Tags),
 	}
-	if p, err := v.People.Get(c.PersonID); err == nil {
+	if customer != nil && customer.ID == c.PersonID {
+		out.Customer = personView(customer)
+	} else if p, err := v.People.Get(c.PersonID); err == nil {
 		out.Customer = personView(p)
 	}
 	if c.AgentID != "" {

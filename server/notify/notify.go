@@ -69,6 +69,12 @@ func (n *Notifier) ConversationChanged(c *helpdesk.Conversation) {
 	n.publish("conversation_updated", "conversation", n.Views.Conversation(c), c.Group)
 }
 
+// ConversationOpened is ConversationChanged for a new conversation whose customer the caller
+// holds, which spares reading them.
+func (n *Notifier) ConversationOpened(c *helpdesk.Conversation, customer *helpdesk.Person) {
+	n.publish("conversation_updated", "conversation", n.Views.ConversationOf(c, customer), c.Group)
+}
+
 // TicketChanged refreshes the panels of the ticket's chat group with the ticket's summary (no
 // transcript).
 func (n *Notifier) TicketChanged(t *helpdesk.Ticket) {

@@ -65,45 +65,74 @@ func Insert(kv KV, key string, v any, ttl time.Duration) (bool, error) {
 // another writer got there first. fn gets the current raw value (nil when absent) and returns the
 // new value, or nil to delete; returning ErrNoChange stops without writing.
 func Update(kv KV, key string, fn func(old []byte) (any, error)) error {
+	if g, ok := kv.(*Guesses); ok {
+		if old, found := g.guess(key); found {
+			return UpdateFrom(kv, key, old, fn)
+		}
+	}
+	return update(kv, key, fn)
+}
+
+// UpdateFrom is Update that first tries its compare-and-set against guess, a value the caller
+// believes key holds (nil: absent), skipping the read when it is right.
+func UpdateFrom(kv KV, key string, guess []byte, fn func(old []byte) (any, error)) error {
+	if done, err := tryUpdate(kv, key, guess, true, fn); done || err != nil {
+		return err
+	}
+	return update(kv, key, fn)
+}
+
+func update(kv KV, key string, fn func(old []byte) (any, error)) error {
 	for attempt := 0; attempt < casAttempts; attempt++ {
 		var old []byte
 		if err := kv.Get(key, &old); err != nil {
 			return errors.Wrapf(err, "failed to read %s", key)
 		}
-		next, err := fn(old)
-		if errors.Is(err, ErrNoChange) {
-			return nil
-		}
-		if err != nil {
+		done, err := tryUpdate(kv, key, old, false, fn)
+		if done || err != nil {
 			return err
-		}
-		var nextBytes []byte
-		if next != nil {
-			if nextBytes, err = json.Marshal(next); err != nil {
-				return errors.Wrapf(err, "failed to encode %s", key)
-			}
-		}
-		if bytes.Equal(old, nextBytes) {
-			return nil
-		}
-		var oldValue any
-		if len(old) > 0 {
-			oldValue = old
-		}
-		var value any // an untyped nil deletes the key
-		if nextBytes != nil {
-			value = nextBytes
-		}
-		ok, err := kv.Set(key, value, pluginapi.SetAtomic(oldValue))
-		if err != nil {
-			return errors.Wrapf(err, "failed to update %s", key)
-		}
-		if ok {
-			return nil
 		}
 		time.Sleep(time.Duration(attempt+1) * time.Millisecond)
 	}
 	return errors.Wrap(ErrConflict, key)
+}
+
+// tryUpdate is one compare-and-set of fn's new value against old; done is false when another
+// writer got there first. On a guessed old value, a callback that changes nothing is not taken
+// at its word (done is false too), since the guess may be stale.
+func tryUpdate(kv KV, key string, old []byte, guessed bool, fn func(old []byte) (any, error)) (bool, error) {
+	next, err := fn(old)
+	if errors.Is(err, ErrNoChange) {
+		return !guessed, nil
+	}
+	if err != nil {
+		if guessed {
+			return false, nil // decided on a value that may be stale: decide again on the real one
+		}
+		return false, err
+	}
+	var nextBytes []byte
+	if next != nil {
+		if nextBytes, err = json.Marshal(next); err != nil {
+			return false, errors.Wrapf(err, "failed to encode %s", key)
+		}
+	}
+	if bytes.Equal(old, nextBytes) {
+		return !guessed, nil
+	}
+	var oldValue any
+	if len(old) > 0 {
+		oldValue = old
+	}
+	var value any // an untyped nil deletes the key
+	if nextBytes != nil {
+		value = nextBytes
+	}
+	ok, err := kv.Set(key, value, pluginapi.SetAtomic(oldValue))
+	if err != nil {
+		return false, errors.Wrapf(err, "failed to update %s", key)
+	}
+	return ok, nil
 }
 
 // ErrNoChange lets an Update callback leave the value as it is.

@@ -73,7 +73,7 @@ func (d *Desk) NewConversation(conv *helpdesk.Conversation) {
 	if won, err := d.conversations.ClaimSetup(conv.ID); err != nil || !won {
 		return
 	}
-	d.changed(conv)
+	// The panels heard of the conversation when its channel was attached (bridge).
 	group, ok := d.Settings().Group(conv.Group)
 	if !ok {
 		return

@@ -71,22 +71,18 @@ func (r *room) any() bool {
 	return false
 }
 
-// eligibleAgents are the agents of group who may be handed a conversation now: online members
-// of its queue channel who did not pause distribution, and nobody outside the group's business
-// hours (its conversations wait for the periodic job once hours begin). Further rules per agent
-// belong here.
+// eligibleAgents are the agents of group who may be handed a conversation now, before pause and
+// load: online members of its queue channel, and nobody outside the group's business hours (its
+// conversations wait for the periodic job once hours begin). Further rules per agent belong here.
 func (d *Desk) eligibleAgents(group string) ([]string, error) {
 	if !d.groupOpen(group) {
 		return nil, nil
 	}
-	online, err := d.onlineAgents(group)
-	if err != nil {
-		return nil, err
-	}
-	return d.withoutPaused(online), nil
+	return d.onlineAgents(group)
 }
 
-// measureRoom reads who has room: the eligible agents of every chat group and their loads.
+// measureRoom reads who has room: the eligible agents of every chat group and their loads. An
+// agent who paused distribution has none; whether they paused is read only for an agent with room.
 func (d *Desk) measureRoom(settings Settings) *room {
 	r := &room{max: settings.MaxPerAgent, agents: map[string][]string{}, load: map[string]int{}}
 	for _, g := range settings.Groups {
@@ -103,6 +99,9 @@ func (d *Desk) measureRoom(settings Settings) *room {
 			if err != nil {
 				d.API.LogWarn("Could not read an agent's load", "user_id", a, "error", err.Error())
 				n = r.max // unknown load: hand nothing to this agent now
+			}
+			if n < r.max && d.IsPaused(a) {
+				n = r.max
 			}
 			r.load[a] = n
 		}

@@ -40,16 +40,6 @@ func (d *Desk) IsPaused(userID string) bool {
 	return paused
 }
 
-func (d *Desk) withoutPaused(agents []string) []string {
-	out := agents[:0:0]
-	for _, a := range agents {
-		if !d.IsPaused(a) {
-			out = append(out, a)
-		}
-	}
-	return out
-}
-
 // AgentView is one agent of the user's chat groups as the panel lists them.
 type AgentView struct {
 	UserID   string   `json:"user_id"`

@@ -101,6 +101,11 @@ func (n *Notifications) ConversationChanged(c *helpdesk.Conversation) {
 	n.Conversations = append(n.Conversations, c.ID)
 }
 
+// ConversationOpened records the conversation.
+func (n *Notifications) ConversationOpened(c *helpdesk.Conversation, _ *helpdesk.Person) {
+	n.ConversationChanged(c)
+}
+
 // TicketChanged records the ticket.
 func (n *Notifications) TicketChanged(t *helpdesk.Ticket) {
 	n.mu.Lock()
