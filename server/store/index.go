@@ -291,6 +291,7 @@ func (ix *Index) appendTo(id string, slot, at int64) error {
 	n := slot / indexChunkSize
 	opened := false
 	if _, err := UpdateJSON(ix.kv, IndexChunkKey(ix.key, n), func(c *[]indexSlot, _ bool) (bool, error) {
+		opened = false // run again when a guessed value was stale (store.Guesses)
 		if slices.ContainsFunc(*c, func(s indexSlot) bool { return s.ID == id }) {
 			return false, nil
 		}
