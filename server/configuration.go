@@ -61,10 +61,8 @@ type configuration struct {
 	// JobIntervalMillis shortens the media-retry, distribution and template-sync jobs (hidden,
 	// for tests).
 	JobIntervalMillis int
-	// ClockOffsetSeconds moves the plugin's clock (hidden, for tests that step through hours).
-	ClockOffsetSeconds int
-	// ClockOffsetMillis moves it further by milliseconds (hidden), so a test can pin the clock to
-	// scripted instants despite the real time its steps take.
+	// ClockOffsetMillis moves the plugin's clock (hidden), so a test can step through hours and
+	// pin the clock to scripted instants despite the real time its steps take.
 	ClockOffsetMillis int64
 
 	// chatGroups is ChatGroups parsed once when the configuration is loaded, so routing a

@@ -108,11 +108,11 @@ func (p *Plugin) configure() {
 	}
 }
 
-// now is the plugin's clock: the wall clock moved by the hidden ClockOffsetSeconds setting, so
+// now is the plugin's clock: the wall clock moved by the hidden ClockOffsetMillis setting, so
 // binary-level tests can step through hours and days without waiting.
 func (p *Plugin) now() time.Time {
 	cfg := p.getConfiguration()
-	return time.Now().Add(time.Duration(cfg.ClockOffsetSeconds)*time.Second + time.Duration(cfg.ClockOffsetMillis)*time.Millisecond)
+	return time.Now().Add(time.Duration(cfg.ClockOffsetMillis) * time.Millisecond)
 }
 
 // claimLease outlasts the slowest message processing: a media download may take

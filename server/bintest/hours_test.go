@@ -16,12 +16,12 @@ import (
 
 // hoursAhead is a one-hour business-hours line that opens two to three hours from now (UTC),
 // and the clock offset that lands five minutes after it opens.
-func hoursAhead() (line string, offset int) {
+func hoursAhead() (line string, offsetMillis int64) {
 	now := time.Now().UTC()
 	opens := now.Add(2 * time.Hour).Truncate(time.Hour)
 	days := []string{"sun", "mon", "tue", "wed", "thu", "fri", "sat"}
 	line = fmt.Sprintf("%s %02d:00-%02d:00", days[opens.Weekday()], opens.Hour(), opens.Hour()+1)
-	return line, int(opens.Add(5 * time.Minute).Sub(now).Seconds())
+	return line, opens.Add(5 * time.Minute).Sub(now).Milliseconds()
 }
 
 func (e *env) outsideHours(userID string) []string {
@@ -62,7 +62,7 @@ func TestOutOfHoursConversationWaitsUntilHoursBegin(t *testing.T) {
 	assert.Contains(t, strings.Join(posts, "\n"), outOfHours, "the agent sees what the customer was told")
 
 	// Hours begin: the periodic distribution hands the conversation out.
-	require.NoError(t, e.c.UpdateSettings(map[string]any{"ClockOffsetSeconds": offset}))
+	require.NoError(t, e.c.UpdateSettings(map[string]any{"ClockOffsetMillis": offset}))
 	e.eventually(func() bool {
 		return e.store.IsChannelMember(ch.Id, e.alice.Id) || e.store.IsChannelMember(ch.Id, e.bob.Id)
 	}, "handed out once business hours begin")

@@ -173,7 +173,7 @@ func TestAgentReactionReachesWhatsAppOnceOnTwoNodes(t *testing.T) {
 	assert.Contains(t, strings.Join(e.ephemerals(e.alice.Id), "\n"), "custom")
 
 	// Outside the 24-hour window nothing is sent and the agent is told why.
-	require.NoError(t, e.c.UpdateSettings(map[string]any{"ClockOffsetSeconds": 25 * 3600}))
+	require.NoError(t, e.c.UpdateSettings(map[string]any{"ClockOffsetMillis": (25 * time.Hour).Milliseconds()}))
 	_, appErr = e.node(1).API().AddReaction(&model.Reaction{UserId: e.alice.Id, PostId: customer.Id, EmojiName: "smile"})
 	require.Nil(t, appErr)
 	e.waitIdle()

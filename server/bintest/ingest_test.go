@@ -48,7 +48,7 @@ func TestAKnownCustomersTextNeedsNoDoneMarkAndStaysExactlyOnce(t *testing.T) {
 		assert.Equal(t, http.StatusOK, rec.Code, "a redelivery within the lease, node %d: %s", node, rec.Body.String())
 	}
 	// Past the claim's lease a redelivery takes the claim over, finds the post and marks it done.
-	require.NoError(t, e.c.UpdateSettings(map[string]any{"ClockOffsetSeconds": int(time.Hour.Seconds())}))
+	require.NoError(t, e.c.UpdateSettings(map[string]any{"ClockOffsetMillis": time.Hour.Milliseconds()}))
 	rec = e.send(1, body)
 	assert.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
 	e.waitIdle()

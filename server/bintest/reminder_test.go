@@ -23,7 +23,7 @@ func (e *env) reminders(channelID string) []string {
 
 func (e *env) moveClock(d time.Duration) {
 	e.t.Helper()
-	require.NoError(e.t, e.c.UpdateSettings(map[string]any{"ClockOffsetSeconds": int(d.Seconds())}))
+	require.NoError(e.t, e.c.UpdateSettings(map[string]any{"ClockOffsetMillis": d.Milliseconds()}))
 }
 
 func TestWindowReminderAt23HoursOncePerWindowOnTwoNodes(t *testing.T) {
