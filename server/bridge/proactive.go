@@ -15,11 +15,12 @@ import (
 // the queue-entry messages, since the agent who starts it attends it at once. created tells that
 // the conversation is new.
 func (in *Inbound) OpenProactive(route Route, person *helpdesk.Person) (*helpdesk.Conversation, bool, error) {
-	conv, created, err := in.Conversations.OpenFor(route.Group.Name, person)
+	opened, err := in.Conversations.Open(route.Group.Name, person, time.Time{}, nil)
 	if err != nil {
 		return nil, false, errors.Wrap(err, "failed to open a conversation")
 	}
-	if !created {
+	conv := opened.Conv
+	if !opened.Created {
 		if conv.ChannelID == "" {
 			// A customer's first message is setting it up at this moment: finish that path.
 			conv, _, err = in.conversationFor(route, person, time.Time{}, nil)
@@ -37,17 +38,13 @@ func (in *Inbound) OpenProactive(route Route, person *helpdesk.Person) (*helpdes
 	if _, err := in.Conversations.ClaimSetup(conv.ID); err != nil {
 		return nil, false, err
 	}
-	in.LinkPrevious(conv)
+	in.linkPrevious(conv, opened.Previous)
 	return conv, true, nil
 }
 
-// LinkPrevious posts, in a new conversation's channel, a link to the customer's previous
-// conversation, so the agent reads what happened before in one click.
-func (in *Inbound) LinkPrevious(conv *helpdesk.Conversation) {
-	in.linkPrevious(conv, nil)
-}
-
-// linkPrevious is LinkPrevious with the previous conversation when the caller read it already.
+// linkPrevious posts, in a new conversation's channel, a link to the customer's previous
+// conversation, so the agent reads what happened before in one click. prev is that conversation
+// when the caller read it already (the same chat group's), else it is looked up in any group.
 func (in *Inbound) linkPrevious(conv, prev *helpdesk.Conversation) {
 	if prev == nil {
 		var err error

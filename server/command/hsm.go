@@ -93,14 +93,23 @@ func (c *call) openHSMDialog(conv *helpdesk.Conversation, chosen *whatsapp.Templ
 	if len(templates) == 0 {
 		return c.reply(c.t("cmd.templates.empty", nil))
 	}
-	template := ""
-	if chosen != nil {
-		template = chosen.Name + "|" + chosen.Language
+	dialog := HSMDialog(c.t, templates, chosen, c.h.Desk.HSMDialogState(c.args.UserId, conv.ID, templateKey(chosen)))
+	return c.openDialog(DialogHSMPath, dialog, "HSM")
+}
+
+// templateKey names a chosen template in a dialog's state ("" when none is chosen yet).
+func templateKey(chosen *whatsapp.Template) string {
+	if chosen == nil {
+		return ""
 	}
-	dialog := HSMDialog(c.t, templates, chosen, c.h.Desk.HSMDialogState(c.args.UserId, conv.ID, template))
-	req := model.OpenDialogRequest{TriggerId: c.args.TriggerId, URL: DialogHSMPath, Dialog: dialog}
+	return chosen.Name + "|" + chosen.Language
+}
+
+// openDialog opens a template dialog for the command's trigger; what names it in the error.
+func (c *call) openDialog(url string, dialog model.Dialog, what string) *model.CommandResponse {
+	req := model.OpenDialogRequest{TriggerId: c.args.TriggerId, URL: url, Dialog: dialog}
 	if appErr := c.h.API.OpenInteractiveDialog(req); appErr != nil {
-		return c.fail(errors.Wrap(appErr, "failed to open the HSM dialog"))
+		return c.fail(errors.Wrapf(appErr, "failed to open the %s dialog", what))
 	}
 	return &model.CommandResponse{}
 }

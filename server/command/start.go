@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"github.com/mattermost/mattermost/server/public/model"
-	"github.com/pkg/errors"
 
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/bridge"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/helpdesk"
@@ -96,14 +95,6 @@ func (c *call) openStartDialog(phone string, chosen *whatsapp.Template) *model.C
 	if len(templates) == 0 {
 		return c.reply(c.t("cmd.templates.empty", nil))
 	}
-	template := ""
-	if chosen != nil {
-		template = chosen.Name + "|" + chosen.Language
-	}
-	dialog := StartDialog(c.t, templates, chosen, phone, c.h.Desk.StartDialogState(c.args.UserId, c.args.ChannelId, template))
-	req := model.OpenDialogRequest{TriggerId: c.args.TriggerId, URL: DialogStartPath, Dialog: dialog}
-	if appErr := c.h.API.OpenInteractiveDialog(req); appErr != nil {
-		return c.fail(errors.Wrap(appErr, "failed to open the start dialog"))
-	}
-	return &model.CommandResponse{}
+	dialog := StartDialog(c.t, templates, chosen, phone, c.h.Desk.StartDialogState(c.args.UserId, c.args.ChannelId, templateKey(chosen)))
+	return c.openDialog(DialogStartPath, dialog, "start")
 }

@@ -87,14 +87,6 @@ func (cs *Conversations) ByChannel(channelID string) (*Conversation, error) {
 	return cs.Get(id)
 }
 
-// OpenFor returns the open conversation of person in group, creating a waiting one when there is
-// none (a closed conversation is never reopened: the customer starts a new one). created tells the
-// caller it must set the conversation up (channel, announcement).
-func (cs *Conversations) OpenFor(group string, person *Person) (conv *Conversation, created bool, err error) {
-	o, err := cs.Open(group, person, time.Time{}, nil)
-	return o.Conv, o.Created, err
-}
-
 // Opened is what Open found or made.
 type Opened struct {
 	Conv    *Conversation
@@ -103,8 +95,11 @@ type Opened struct {
 	Previous *Conversation
 }
 
-// Open is OpenFor for a customer's message sent at inboundAt (zero for a conversation an agent
-// starts, which must not open the 24-hour window): a new conversation records it at once. closed,
+// Open returns the open conversation of person in group, creating a waiting one when there is
+// none (a closed conversation is never reopened: the customer starts a new one); Created tells the
+// caller it must set the conversation up (channel, announcement). inboundAt is when the customer's
+// message was sent (zero for a conversation an agent starts, which must not open the 24-hour
+// window): a new conversation records it at once. closed,
 // when the caller knows it, is the person's conversation in group that closed last: the new one
 // is then made without reading the open pointer and that conversation, and the pointer's
 // compare-and-set tells whether the caller was right (else Open starts over with the reads).

@@ -98,7 +98,7 @@ func TestPeopleCreateAndSearch(t *testing.T) {
 	assert.Len(t, found.People, 1)
 }
 
-func TestConversationOpenForIsSingleUnderConcurrency(t *testing.T) {
+func TestConversationOpenIsSingleUnderConcurrency(t *testing.T) {
 	people, kv := newPeople()
 	convs := &Conversations{KV: kv, Now: time.Now}
 	p, err := people.FromContact("5511987654321", "", "Maria")
@@ -111,8 +111,9 @@ func TestConversationOpenForIsSingleUnderConcurrency(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			c, isNew, err := convs.OpenFor(DefaultGroupName, p)
+			o, err := convs.Open(DefaultGroupName, p, time.Time{}, nil)
 			assert.NoError(t, err)
+			c, isNew := o.Conv, o.Created
 			mu.Lock()
 			defer mu.Unlock()
 			ids[c.ID] = true
@@ -133,12 +134,14 @@ func TestClosedConversationIsNotReopened(t *testing.T) {
 	people, kv := newPeople()
 	convs := &Conversations{KV: kv, Now: time.Now}
 	p, _ := people.FromContact("5511987654321", "", "Maria")
-	first, _, err := convs.OpenFor(DefaultGroupName, p)
+	o, err := convs.Open(DefaultGroupName, p, time.Time{}, nil)
 	require.NoError(t, err)
+	first := o.Conv
 	_, err = convs.Update(first.ID, func(c *Conversation) (bool, error) { c.State = StateClosed; return true, nil })
 	require.NoError(t, err)
-	second, isNew, err := convs.OpenFor(DefaultGroupName, p)
+	o, err = convs.Open(DefaultGroupName, p, time.Time{}, nil)
 	require.NoError(t, err)
+	second, isNew := o.Conv, o.Created
 	assert.True(t, isNew)
 	assert.NotEqual(t, first.ID, second.ID)
 }
@@ -146,8 +149,9 @@ func TestClosedConversationIsNotReopened(t *testing.T) {
 func TestTouchInboundOnlyMovesForward(t *testing.T) {
 	_, kv := newPeople()
 	convs := &Conversations{KV: kv, Now: time.Now}
-	c, _, err := convs.OpenFor(DefaultGroupName, &Person{ID: "p1", Name: "x"})
+	o, err := convs.Open(DefaultGroupName, &Person{ID: "p1", Name: "x"}, time.Time{}, nil)
 	require.NoError(t, err)
+	c := o.Conv
 	t0 := time.Unix(1760011800, 0)
 	c, err = convs.TouchInbound(c, t0)
 	require.NoError(t, err)
