@@ -116,7 +116,7 @@ func TestMessagesDuringACloseOnAnotherNodeEndInTheTicketOrTheNextConversation(t 
 func TestAKnownCustomersTextsReadTheConversationOncePerLease(t *testing.T) {
 	e := newEnv(t, 1)
 	e.text(maria, "Maria Souza", "wamid.first", "oi")
-	convID := e.postOfWAMID("wamid.first").GetProp("wa_conversation_id").(string)
+	convID := e.convOfChannel(e.postOfWAMID("wamid.first").ChannelId)
 	e.eventually(func() bool {
 		var conv helpdesk.Conversation
 		found, err := store.GetJSON(e.seedKV(), store.ConversationKey(convID), &conv)

@@ -299,7 +299,7 @@ func TestPeopleAreEditedAndMergedAndTheNextMessageFindsTheSurvivor(t *testing.T)
 	require.Equal(t, http.StatusOK, e.deliver(1, e.graph.InboundText(maria, "Maria", wamid, "voltei", time.Now())).Code)
 	post := e.postOfWAMID(wamid)
 	require.NotNil(t, post)
-	assert.Equal(t, into, post.GetProp("wa_customer_id"))
+	assert.Equal(t, into, e.personOfChannel(post.ChannelId))
 }
 
 func TestAMergeHappensOnceAcrossNodes(t *testing.T) {

@@ -80,7 +80,7 @@ func TestCustomerTextIsInertAndWhatsAppFormattingShows(t *testing.T) {
 	doc := e.graph.InboundMedia(fakegraph.Contact{Name: "Maria", WaID: maria}, "document", "media.doc", "@all ![c](https://t.example/c.png)", "[nota](https://evil.example).pdf")
 	require.Equal(t, http.StatusOK, e.deliver(0, doc).Code)
 	for _, post := range e.customerPosts(ch.Id) {
-		requireInert(t, "post "+post.GetProp("wa_type").(string), post.Message)
+		requireInert(t, "post "+post.GetProp("wa_wamid").(string), post.Message)
 	}
 
 	// The queue announcement, the channel header and the attend answer are inert as well.
@@ -97,7 +97,7 @@ func TestCustomerTextIsInertAndWhatsAppFormattingShows(t *testing.T) {
 		requireInert(t, "field "+f.Title, f.Value.(string))
 	}
 	requireInert(t, "channel header", e.store.Channel(ch.Id).Header)
-	convID := p.GetProp("wa_conversation_id").(string)
+	convID := e.convOfChannel(p.ChannelId)
 	out := e.command(e.alice.Id, e.queue.Id, "/whatsapp attend "+convID)
 	requireInert(t, "attend answer", out)
 }

@@ -171,7 +171,7 @@ func (h *e2eHost) deliver(w http.ResponseWriter, r *http.Request) {
 	for _, ch := range h.e.conversationChannels() {
 		for _, p := range h.e.customerPosts(ch.Id) {
 			if p.GetProp("wa_wamid") == wamid {
-				writeTestJSON(w, map[string]any{"conversation_id": p.GetProp("wa_conversation_id")})
+				writeTestJSON(w, map[string]any{"conversation_id": h.e.convOfChannel(ch.Id)})
 				return
 			}
 		}

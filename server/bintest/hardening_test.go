@@ -173,7 +173,7 @@ func TestClosingForgetsTheConversationOnEveryNode(t *testing.T) {
 	first := e.graph.InboundText(maria, "Maria", fakegraph.NewWAMID(), "oi", time.Now())
 	require.Equal(t, http.StatusOK, e.deliver(1, first).Code) // node 2 caches the conversation
 	ch := e.onlyConversationChannel()
-	convID := e.customerPosts(ch.Id)[0].GetProp("wa_conversation_id").(string)
+	convID := e.convOfChannel(ch.Id)
 	require.Equal(t, http.StatusOK, e.attend(0, e.alice.Id, convID))
 	code, body := e.api(0, e.alice.Id, http.MethodPost, "/conversations/"+convID+"/close", nil)
 	require.Equal(t, http.StatusOK, code, string(body))
@@ -273,7 +273,7 @@ func TestSecurityRefusalsAndSecretsNeverLogged(t *testing.T) {
 	assert.Len(t, e.customerPosts(e.onlyConversationChannel().Id), 1)
 
 	// A replayed Attend click after the conversation was attended does nothing more.
-	convID := e.customerPosts(e.onlyConversationChannel().Id)[0].GetProp("wa_conversation_id").(string)
+	convID := e.convOfChannel(e.onlyConversationChannel().Id)
 	var announcement *model.Post
 	for _, p := range e.store.Posts(e.queue.Id) {
 		if p.GetProp("wa_conversation_id") == convID {

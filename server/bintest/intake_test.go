@@ -77,16 +77,18 @@ func TestFirstMessageCreatesConversationChannelAndQueueAnnouncement(t *testing.T
 	require.Len(t, posts, 1)
 	p := posts[0]
 	assert.Equal(t, "Oi, meu pedido 4821 não chegou 😕", p.Message, "the text is the customer's own; the name is in props")
+	assert.Equal(t, "custom_whatsapp_inbound", p.Type)
 	assert.Equal(t, "whatsapp", p.GetProp("wa_origin"))
 	assert.Equal(t, "wamid.first", p.GetProp("wa_wamid"))
 	assert.Equal(t, "Maria Souza", p.GetProp("wa_customer"))
-	assert.NotEmpty(t, p.GetProp("wa_conversation_id"))
-	assert.NotEmpty(t, p.GetProp("wa_customer_id"))
+	assert.NotEmpty(t, p.GetProp("wa_timestamp"))
+	assert.Len(t, p.GetProps(), 7, "origin, wamid, customer, time and the three defences: each prop costs on every message")
+	convID := e.convOfChannel(ch.Id)
 
 	// The queue sees the new conversation with an Attend button carrying a signed context.
 	var announcement *model.Post
 	for _, qp := range e.store.Posts(e.queue.Id) {
-		if qp.GetProp("wa_conversation_id") == p.GetProp("wa_conversation_id") {
+		if qp.GetProp("wa_conversation_id") == convID {
 			announcement = qp
 		}
 	}
@@ -104,7 +106,7 @@ func TestFirstMessageCreatesConversationChannelAndQueueAnnouncement(t *testing.T
 	action := attachments[0].Actions[0]
 	assert.Equal(t, "Attend", action.Name)
 	assert.Equal(t, "/plugins/whatsapp-helpdesk/actions/attend", action.Integration.URL)
-	assert.Equal(t, p.GetProp("wa_conversation_id"), action.Integration.Context["conversation_id"])
+	assert.Equal(t, convID, action.Integration.Context["conversation_id"])
 	assert.Len(t, action.Integration.Context["sig"], 64)
 
 	// A second message lands in the same conversation.
@@ -119,8 +121,7 @@ func TestNinthDigitVariantsAreOnePerson(t *testing.T) {
 	e.text("5511987654321", "Maria", "wamid.b", "com o nove")
 	ch := e.onlyConversationChannel()
 	posts := e.customerPosts(ch.Id)
-	require.Len(t, posts, 2)
-	assert.Equal(t, posts[0].GetProp("wa_customer_id"), posts[1].GetProp("wa_customer_id"))
+	require.Len(t, posts, 2, "both variants write in the one conversation")
 
 	code, body := e.api(0, e.alice.Id, http.MethodGet, "/people?q=Maria", nil)
 	require.Equal(t, http.StatusOK, code)
@@ -190,7 +191,7 @@ func TestSeveralNumbersFeedTheirOwnChatGroups(t *testing.T) {
 		[]byte(e.graph.Options().PhoneNumberID), []byte(salesNumber), 1)
 	require.Equal(t, http.StatusOK, e.deliver(0, body).Code)
 	ch := e.onlyConversationChannel()
-	convID := e.customerPosts(ch.Id)[0].GetProp("wa_conversation_id").(string)
+	convID := e.convOfChannel(ch.Id)
 
 	announced := func(channelID string) bool {
 		for _, p := range e.store.Posts(channelID) {

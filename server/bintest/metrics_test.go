@@ -77,7 +77,7 @@ func (e *env) conversationOf(wamid string) (string, *model.Channel) {
 	for _, ch := range e.conversationChannels() {
 		for _, p := range e.customerPosts(ch.Id) {
 			if p.GetProp("wa_wamid") == wamid {
-				return p.GetProp("wa_conversation_id").(string), ch
+				return e.convOfChannel(p.ChannelId), ch
 			}
 		}
 	}

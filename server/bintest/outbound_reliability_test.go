@@ -252,7 +252,7 @@ func TestTranscriptKeepsTheConversationsRealOrder(t *testing.T) {
 		require.Equal(t, http.StatusOK, rec.Code)
 	}
 	ch := e.onlyConversationChannel()
-	convID := e.customerPosts(ch.Id)[0].GetProp("wa_conversation_id").(string)
+	convID := e.convOfChannel(ch.Id)
 	require.Equal(t, http.StatusOK, e.attend(0, e.alice.Id, convID))
 	reply := e.say(e.alice.Id, &model.Post{ChannelId: ch.Id, Message: "resposta"})
 	sameSecond := time.UnixMilli(reply.CreateAt).Truncate(time.Second)

@@ -31,8 +31,8 @@ func TestNewPersonWithTheCustomersPhoneTakesTheContactOver(t *testing.T) {
 	// Node 2 handles (and caches) the customer's first message.
 	require.Equal(t, http.StatusOK, e.deliver(1, e.graph.InboundText(maria, "Maria", fakegraph.NewWAMID(), "oi", time.Now())).Code)
 	ch := e.onlyConversationChannel()
-	convID := e.customerPosts(ch.Id)[0].GetProp("wa_conversation_id").(string)
-	oldID := e.customerPosts(ch.Id)[0].GetProp("wa_customer_id").(string)
+	convID := e.convOfChannel(ch.Id)
+	oldID := e.personOfChannel(ch.Id)
 	require.Equal(t, http.StatusOK, e.attend(0, e.alice.Id, convID))
 	e.closeConversation(convID)
 	code, body := e.api(0, e.alice.Id, http.MethodGet, "/tickets?status=draft", nil)
@@ -67,7 +67,7 @@ func TestNewPersonWithTheCustomersPhoneTakesTheContactOver(t *testing.T) {
 	require.Equal(t, http.StatusOK, e.deliver(1, e.graph.InboundText(maria, "Maria", wamid, "voltei", time.Now())).Code)
 	post := e.postOfWAMID(wamid)
 	require.NotNil(t, post)
-	assert.Equal(t, newID, post.GetProp("wa_customer_id"))
+	assert.Equal(t, newID, e.personOfChannel(post.ChannelId))
 	assert.Equal(t, "Maria Souza Lima", post.GetProp("wa_customer"))
 	assert.Len(t, e.people(e.alice.Id, "Maria"), 1)
 }
@@ -87,7 +87,7 @@ func TestNewPersonTakesOverAnOpenConversationOnEveryNode(t *testing.T) {
 	post := e.postOfWAMID(wamid)
 	require.NotNil(t, post)
 	assert.Equal(t, ch.Id, post.ChannelId, "the open conversation continues")
-	assert.Equal(t, created["id"], post.GetProp("wa_customer_id"), "node 2 forgot the contact it cached")
+	assert.Equal(t, created["id"], e.personOfChannel(post.ChannelId), "node 2 forgot the contact it cached")
 }
 
 func TestNewPersonWithAnAgentMadePersonsPhoneIsRefusedNamingThatPerson(t *testing.T) {

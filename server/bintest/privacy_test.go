@@ -25,7 +25,7 @@ func (e *env) customerHistory() (string, *model.Channel, *model.Channel) {
 	pdf := []byte("%PDF-1.4 nota fiscal de Maria Souza")
 	e.graph.AddMedia("1870770316696531", "application/pdf", pdf)
 	convID, ch := e.conversation(maria, "Maria Souza")
-	personID := e.customerPosts(ch.Id)[0].GetProp("wa_customer_id").(string)
+	personID := e.personOfChannel(ch.Id)
 	require.Equal(e.t, http.StatusOK, e.attend(0, e.alice.Id, convID))
 	doc := e.inbound("wamid.lgpd-doc", map[string]any{"type": "document", "timestamp": "", "document": map[string]any{
 		"id": "1870770316696531", "mime_type": "application/pdf", "filename": "NF-000123-setembro.pdf",
@@ -264,12 +264,12 @@ func TestEraseLeavesNothingAboutThePersonAndTheirNextMessageStartsAfresh(t *test
 	require.Equal(t, http.StatusOK, e.deliver(1, e.graph.InboundText(maria, "Maria", wamid, "voltei", time.Now())).Code)
 	post := e.postOfWAMID(wamid)
 	require.NotNil(t, post)
-	assert.NotEqual(t, personID, post.GetProp("wa_customer_id"))
+	assert.NotEqual(t, personID, e.personOfChannel(post.ChannelId))
 	assert.NotContains(t, []string{closedCh.Id, openCh.Id}, post.ChannelId)
 	assert.Len(t, e.customerPosts(post.ChannelId), 1, "no history comes back")
 	found := e.people(e.admin.Id, "Maria")
 	require.Len(t, found, 1)
-	assert.Equal(t, post.GetProp("wa_customer_id"), found[0]["id"])
+	assert.Equal(t, e.personOfChannel(post.ChannelId), found[0]["id"])
 }
 
 func TestRetentionErasesOldClosedConversationsAndNothingNewer(t *testing.T) {

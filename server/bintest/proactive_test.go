@@ -169,7 +169,7 @@ func TestOptedOutCustomerIsRefusedUntilTheyWriteAgain(t *testing.T) {
 	e.graph.SetTemplates(pedidoEnviado)
 	convID, ch := e.conversation(maria, "Maria")
 	require.Equal(t, http.StatusOK, e.attend(0, e.alice.Id, convID))
-	personID := e.customerPosts(ch.Id)[0].GetProp("wa_customer_id").(string)
+	personID := e.personOfChannel(ch.Id)
 
 	// A whole message that is an opt-out word, in any case, with or without accents.
 	e.text(maria, "Maria", fakegraph.NewWAMID(), "Sáir")
@@ -211,7 +211,7 @@ func TestPersonHistoryListsEarlierConversationsAndTickets(t *testing.T) {
 	firstID, first := e.conversation(maria, "Maria Souza")
 	require.Equal(t, http.StatusOK, e.attend(0, e.alice.Id, firstID))
 	require.Contains(t, e.command(e.alice.Id, first.Id, "/whatsapp close"), "Draft ticket")
-	personID := e.customerPosts(first.Id)[0].GetProp("wa_customer_id").(string)
+	personID := e.personOfChannel(first.Id)
 
 	secondID, second := e.conversation(maria, "Maria Souza")
 	require.NotEqual(t, firstID, secondID)
@@ -359,7 +359,7 @@ func TestOptOutIsSeenByEveryNode(t *testing.T) {
 	e := newEnv(t, 2)
 	convID, ch := e.conversation(maria, "Maria")
 	require.Equal(t, http.StatusOK, e.attend(0, e.alice.Id, convID))
-	personID := e.customerPosts(ch.Id)[0].GetProp("wa_customer_id").(string)
+	personID := e.personOfChannel(ch.Id)
 	deliver := func(node int, text string) {
 		rec := e.deliver(node, e.graph.InboundText(maria, "Maria", fakegraph.NewWAMID(), text, time.Now()))
 		require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())

@@ -327,7 +327,7 @@ func TestPoisonInputsArePostedOrRefusedOnTheirOwn(t *testing.T) {
 	require.Equal(t, http.StatusOK, rec.Code)
 	p := e.postOfWAMID("wamid.future")
 	require.NotNil(t, p)
-	convID := p.GetProp("wa_conversation_id").(string)
+	convID := e.convOfChannel(p.ChannelId)
 	var conv map[string]any
 	require.NoError(t, json.Unmarshal(e.store.KVValue(pluginID, "v1/conv/"+convID), &conv))
 	assert.LessOrEqual(t, int64(conv["last_inbound_at"].(float64)), time.Now().UnixMilli())
@@ -341,7 +341,7 @@ func TestMessageRightAfterACloseOnAnotherNodeStartsANewConversation(t *testing.T
 	e.c.SetClusterEventDelay(3 * time.Second)
 	require.Equal(t, http.StatusOK, e.deliver(1, e.graph.InboundText(maria, "Maria", "wamid.c1", "oi", time.Now())).Code) // node 2 caches it
 	ch := e.onlyConversationChannel()
-	convID := e.customerPosts(ch.Id)[0].GetProp("wa_conversation_id").(string)
+	convID := e.convOfChannel(ch.Id)
 	require.Equal(t, http.StatusOK, e.attend(0, e.alice.Id, convID))
 	e.closeConversation(convID)
 
@@ -350,7 +350,7 @@ func TestMessageRightAfterACloseOnAnotherNodeStartsANewConversation(t *testing.T
 	assert.Len(t, e.customerPosts(ch.Id), 1, "nothing lands in the closed conversation")
 	p := e.postOfWAMID("wamid.c2")
 	require.NotNil(t, p)
-	assert.NotEqual(t, convID, p.GetProp("wa_conversation_id"))
+	assert.NotEqual(t, convID, e.convOfChannel(p.ChannelId))
 }
 
 // 7. Statuses touch only posts the plugin sent for that wamid; anything else is a 200 that
@@ -423,7 +423,7 @@ func TestCustomerEditsAndDeletionsUpdateTheOriginalPost(t *testing.T) {
 		assert.NotContains(t, p.Message, "does not deliver", "no unsupported placeholder")
 	}
 
-	convID := orig.GetProp("wa_conversation_id").(string)
+	convID := e.convOfChannel(orig.ChannelId)
 	require.Equal(t, http.StatusOK, e.attend(0, e.alice.Id, convID))
 	e.closeConversation(convID)
 	code, body := e.api(0, e.alice.Id, http.MethodGet, "/tickets?status=draft", nil)

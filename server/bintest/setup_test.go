@@ -17,6 +17,7 @@ import (
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/internal/fakegraph"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/internal/harness"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/internal/mmfake"
+	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/store"
 )
 
 const pluginID = "whatsapp-helpdesk"
@@ -157,11 +158,32 @@ func (e *env) onlyConversationChannel() *model.Channel {
 func (e *env) customerPosts(channelID string) []*model.Post {
 	var out []*model.Post
 	for _, p := range e.store.Posts(channelID) {
-		if p.GetProp("wa_direction") == "inbound" {
+		if p.Type == "custom_whatsapp_inbound" {
 			out = append(out, p)
 		}
 	}
 	return out
+}
+
+// convOfChannel is the id of the conversation a channel belongs to, as the plugin keeps it.
+func (e *env) convOfChannel(channelID string) string {
+	e.t.Helper()
+	id := e.store.KVValue(pluginID, store.ChannelConversationKey(channelID))
+	require.NotEmpty(e.t, id, "channel %s has no conversation", channelID)
+	var convID string
+	require.NoError(e.t, json.Unmarshal(id, &convID))
+	return convID
+}
+
+// personOfChannel is the customer of the conversation a channel belongs to.
+func (e *env) personOfChannel(channelID string) string {
+	e.t.Helper()
+	var conv struct {
+		PersonID string `json:"person_id"`
+	}
+	require.NoError(e.t, json.Unmarshal(e.store.KVValue(pluginID, store.ConversationKey(e.convOfChannel(channelID))), &conv))
+	require.NotEmpty(e.t, conv.PersonID)
+	return conv.PersonID
 }
 
 func (e *env) waitIdle() { e.c.WaitIdle() }

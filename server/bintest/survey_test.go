@@ -119,7 +119,7 @@ func TestSurveyIsNotSentOutsideTheWindow(t *testing.T) {
 	rec := e.deliver(0, e.graph.InboundText(maria, "Maria", "wamid.old", "oi", time.Now().Add(-25*time.Hour)))
 	require.Equal(t, http.StatusOK, rec.Code)
 	ch := e.onlyConversationChannel()
-	convID := e.customerPosts(ch.Id)[0].GetProp("wa_conversation_id").(string)
+	convID := e.convOfChannel(ch.Id)
 	require.Equal(t, http.StatusOK, e.attend(0, e.alice.Id, convID))
 	e.graph.Reset()
 	ticketID := e.closeTicket(e.alice.Id, convID)

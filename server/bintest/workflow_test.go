@@ -26,7 +26,7 @@ func (e *env) conversation(from, name string) (string, *model.Channel) {
 	for _, ch := range e.conversationChannels() {
 		for _, p := range e.customerPosts(ch.Id) {
 			if p.GetProp("wa_wamid") == wamid {
-				return p.GetProp("wa_conversation_id").(string), ch
+				return e.convOfChannel(p.ChannelId), ch
 			}
 		}
 	}
@@ -279,7 +279,7 @@ func TestOutsideTheWindowNothingIsSentAndHSMIsOffered(t *testing.T) {
 	rec := e.deliver(0, e.graph.InboundText(maria, "Maria", "wamid.old", "oi", old))
 	require.Equal(t, http.StatusOK, rec.Code)
 	ch := e.onlyConversationChannel()
-	convID := e.customerPosts(ch.Id)[0].GetProp("wa_conversation_id").(string)
+	convID := e.convOfChannel(ch.Id)
 	require.Equal(t, http.StatusOK, e.attend(0, e.alice.Id, convID))
 	e.graph.Reset()
 

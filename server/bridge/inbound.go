@@ -236,13 +236,12 @@ func (in *Inbound) process(ctx context.Context, route Route, contact whatsapp.Co
 	post := &model.Post{
 		UserId:    in.BotUserID,
 		ChannelId: conv.ChannelID,
-		Type:      wapost.InboundPostType,
 		Message:   in.renderInbound(l, person.Name, msg),
 	}
 	if msg.Type == "reaction" && msg.Reaction != nil {
 		post.Message = in.Texts.T(l, "inbound.reaction", map[string]any{"Emoji": format.Inert(msg.Reaction.Emoji)})
 	}
-	in.inboundProps(post, conv, person, msg, sentAt)
+	wapost.MarkInbound(post, person.Name, msg.ID, sentAt)
 
 	switch {
 	case msg.Type == "edit" && msg.Edit != nil:
@@ -430,7 +429,6 @@ func (in *Inbound) createPost(route Route, post *model.Post) (*model.Post, error
 	if route.QueueChannelID != "" && route.QueueChannelID != post.ChannelId {
 		inQueue := short.Clone()
 		inQueue.ChannelId = route.QueueChannelID
-		inQueue.DelProp(wapost.PropConversation) // not the conversation's own post: queue lookups skip it
 		attempts = append(attempts, inQueue)
 	}
 	for _, p := range attempts {
@@ -588,7 +586,7 @@ func (in *Inbound) customerPostIn(wamid, channelID string) *model.Post {
 	if p == nil || p.ChannelId != channelID {
 		return nil
 	}
-	if dir, _ := p.GetProp(wapost.PropDirection).(string); dir != "inbound" {
+	if !wapost.IsInbound(p) {
 		return nil
 	}
 	return p
@@ -617,13 +615,13 @@ func (in *Inbound) applyEdit(l *l10n.Localizer, conv *helpdesk.Conversation, per
 		return false, nil
 	}
 	earlier := before
-	reply := &model.Post{UserId: in.BotUserID, ChannelId: conv.ChannelID, RootId: cmp.Or(orig.RootId, orig.Id), Type: wapost.InboundPostType,
+	reply := &model.Post{UserId: in.BotUserID, ChannelId: conv.ChannelID, RootId: cmp.Or(orig.RootId, orig.Id),
 		Message: "✏️ _" + in.Texts.T(l, "inbound.edit_before", nil) + "_\n> " + strings.ReplaceAll(truncate(earlier, 4000), "\n", "\n> ")}
 	sentAt := whatsapp.ParseTimestamp(msg.Timestamp)
 	if now := in.now(); sentAt.IsZero() || sentAt.After(now) {
 		sentAt = now
 	}
-	in.inboundProps(reply, conv, person, msg, sentAt)
+	wapost.MarkInbound(reply, person.Name, msg.ID, sentAt)
 	reply.AddProp("wa_edit_of", orig.Id)
 	if _, appErr := in.API.CreatePost(reply); appErr != nil && !permanentRefusal(appErr) {
 		return true, errors.Wrap(appErr, "failed to keep the text before the customer's edit")
@@ -651,10 +649,4 @@ func (in *Inbound) applyRevoke(l *l10n.Localizer, conv *helpdesk.Conversation, p
 		}
 	}
 	return true, in.Messages.Complete(msg.ID, rec)
-}
-
-// inboundProps marks a post as the customer's, for the transcript and the echo guard.
-// sentAt is WhatsApp's time of the message, never in the future.
-func (in *Inbound) inboundProps(p *model.Post, conv *helpdesk.Conversation, person *helpdesk.Person, msg *whatsapp.Message, sentAt time.Time) {
-	wapost.MarkInbound(p, wapost.Customer{Name: person.Name, PersonID: person.ID, ConversationID: conv.ID}, msg.ID, msg.Type, sentAt)
 }

@@ -27,10 +27,9 @@ func TestInboundMessageIsPostedOnceInItsConversationChannel(t *testing.T) {
 	posts := e.Store.Posts(conv.ChannelID)
 	var inbound []string
 	for _, p := range posts {
-		if p.GetProp(wapost.PropDirection) == "inbound" {
+		if wapost.IsInbound(p) {
 			inbound = append(inbound, p.Message)
 			assert.Equal(t, msg.ID, p.GetProp(wapost.PropWAMID))
-			assert.Equal(t, conv.ID, p.GetProp(wapost.PropConversation))
 		}
 	}
 	assert.Len(t, inbound, 1, "one post however often WhatsApp delivers it")
@@ -51,7 +50,7 @@ func TestCustomerMarkupIsInertInThePost(t *testing.T) {
 	e.Receive(t, "5511987654321", "@all", "@here look ![x](http://evil)")
 	conv := e.Open(t)
 	for _, p := range e.Store.Posts(conv.ChannelID) {
-		if p.GetProp(wapost.PropDirection) == "inbound" {
+		if wapost.IsInbound(p) {
 			assert.NotContains(t, p.Message, "@here ")
 			assert.NotContains(t, p.Message, "![x](http://evil)")
 		}

@@ -185,7 +185,6 @@ func (o *Outbound) SendTemplate(ctx context.Context, conv *helpdesk.Conversation
 // deliverPost creates a plugin post, sends its messages and records the result on it.
 func (o *Outbound) deliverPost(ctx context.Context, route Route, conv *helpdesk.Conversation, post *model.Post, msgs []whatsapp.OutMessage, d Delivery) error {
 	post.AddProp(wapost.PropOrigin, wapost.OriginWhatsApp)
-	post.AddProp(wapost.PropDirection, "outbound")
 	post.AddProp(wapost.PropKind, d.Kind)
 	post.AddProp(wapost.PropConversation, conv.ID)
 	if d.AgentID != "" {
@@ -261,7 +260,7 @@ func (o *Outbound) MarkRead(ctx context.Context, conv *helpdesk.Conversation) {
 		if p == nil {
 			continue
 		}
-		if dir, _ := p.GetProp(wapost.PropDirection).(string); dir != "inbound" {
+		if !wapost.IsInbound(p) {
 			continue
 		}
 		wamid, _ := p.GetProp(wapost.PropWAMID).(string)

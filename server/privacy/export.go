@@ -114,9 +114,9 @@ func (s *Service) messages(conv *helpdesk.Conversation) ([]Message, error) {
 			continue
 		}
 		m := Message{PostID: p.Id, At: p.CreateAt, Text: p.Message, Direction: "outbound"}
-		switch dir, _ := p.GetProp(wapost.PropDirection).(string); {
-		case dir == wapost.Inbound:
-			c, _ := wapost.ParseInbound(p)
+		c, inbound := wapost.ParseInbound(p)
+		switch {
+		case inbound:
 			m.Direction, m.Author, m.Text = "inbound", c.Author, format.Unescape(c.Text)
 		case p.UserId == s.BotUserID && wapost.Bookkeeping(kindOf(p)):
 			// The plugin's own notes to agents (closed, joined, previous conversation, opt-out):

@@ -10,7 +10,7 @@ import (
 	"github.com/mattermost/mattermost/server/public/model"
 )
 
-// Post types; Mattermost requires the custom_ prefix.
+// Post types; Mattermost requires the custom_ prefix. A customer's post is told by its type.
 const (
 	InboundPostType = "custom_whatsapp_inbound"
 	QueuePostType   = "custom_whatsapp_queue"
@@ -18,13 +18,12 @@ const (
 
 // Post props. MessageHasBeenPosted ignores posts that carry PropOrigin.
 const (
-	PropOrigin       = "wa_origin"
-	PropWAMID        = "wa_wamid"
-	PropCustomer     = "wa_customer"
-	PropCustomerID   = "wa_customer_id"
+	PropOrigin   = "wa_origin"
+	PropWAMID    = "wa_wamid"
+	PropCustomer = "wa_customer"
+	// PropConversation names the conversation of the plugin's notes and sends; a customer's post
+	// needs none, its channel is the conversation's.
 	PropConversation = "wa_conversation_id"
-	PropType         = "wa_type"
-	PropDirection    = "wa_direction"
 	// PropTimestamp is WhatsApp's time of a customer's message, in milliseconds.
 	PropTimestamp = "wa_timestamp"
 	// PropAgentID names the agent a bot post speaks for (a macro, an HSM, the end message).
@@ -42,11 +41,8 @@ const (
 	PropResendFor = "wa_resend_for"
 )
 
-// Values of PropOrigin and PropDirection.
-const (
-	OriginWhatsApp = "whatsapp"
-	Inbound        = "inbound"
-)
+// OriginWhatsApp is the value of PropOrigin.
+const OriginWhatsApp = "whatsapp"
 
 // Kinds (PropKind) of the posts the plugin writes.
 const (
@@ -80,44 +76,42 @@ func Bookkeeping(kind string) bool {
 	return false
 }
 
-// Customer says who wrote a customer's post and in which conversation.
-type Customer struct {
-	Name, PersonID, ConversationID string
-}
-
-// MarkInbound gives a customer's post its props: author, conversation, WhatsApp's id, type and
-// time (never in the future), and the defences customer text needs (no link previews or remote
-// images, no highlights).
-func MarkInbound(p *model.Post, c Customer, wamid, msgType string, sentAt time.Time) {
+// MarkInbound makes p a customer's post: its type, the customer's name, WhatsApp's id and time
+// (never in the future), and the defences customer text needs (no link previews or remote
+// images, no highlights). Every post a customer's message makes carries these and no more:
+// each prop travels through the plugin RPC three times per message (the post, the server's
+// answer and MessageHasBeenPosted), so the conversation and the person are left to the channel.
+func MarkInbound(p *model.Post, customer, wamid string, sentAt time.Time) {
+	p.Type = InboundPostType
 	p.AddProp(model.PostPropsUnsafeLinks, "true")
 	p.AddProp(model.PostPropsMentionHighlightDisabled, true)
 	p.AddProp(model.PostPropsGroupHighlightDisabled, true)
 	p.AddProp(PropOrigin, OriginWhatsApp)
-	p.AddProp(PropDirection, Inbound)
 	p.AddProp(PropWAMID, wamid)
-	p.AddProp(PropType, msgType)
-	p.AddProp(PropCustomer, c.Name)
-	p.AddProp(PropCustomerID, c.PersonID)
-	p.AddProp(PropConversation, c.ConversationID)
+	p.AddProp(PropCustomer, customer)
 	p.AddProp(PropTimestamp, sentAt.UnixMilli())
+}
+
+// IsInbound reports whether p is a customer's post.
+func IsInbound(p *model.Post) bool {
+	return p.Type == InboundPostType
 }
 
 // InboundPost is a customer's post read back: its text is the customer's own (the name travels
 // in props), At is WhatsApp's time in milliseconds, or the post's when it has none.
 type InboundPost struct {
-	Author, PersonID, WAMID string
-	Text                    string
-	At                      int64
+	Author, WAMID string
+	Text          string
+	At            int64
 }
 
 // ParseInbound reads a customer's post; ok is false for any other post.
 func ParseInbound(p *model.Post) (InboundPost, bool) {
-	if dir, _ := p.GetProp(PropDirection).(string); dir != Inbound {
+	if !IsInbound(p) {
 		return InboundPost{}, false
 	}
 	in := InboundPost{Text: p.Message, At: p.CreateAt}
 	in.Author, _ = p.GetProp(PropCustomer).(string)
-	in.PersonID, _ = p.GetProp(PropCustomerID).(string)
 	in.WAMID, _ = p.GetProp(PropWAMID).(string)
 	if ms, ok := Millis(p.GetProp(PropTimestamp)); ok && ms > 0 {
 		in.At = ms

@@ -10,12 +10,12 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// A customer's post keeps the customer's text; author, person and WhatsApp time come back from
+// A customer's post keeps the customer's text; author, WhatsApp id and time come back from
 // props, also after the JSON round trip the server's database gives them.
 func TestParseInboundReadsWhatMarkInboundWrote(t *testing.T) {
 	sent := time.UnixMilli(1_767_000_000_123)
 	p := &model.Post{Message: "Meu pedido não chegou", CreateAt: 42}
-	MarkInbound(p, Customer{Name: "Maria Souza", PersonID: "person1", ConversationID: "conv1"}, "wamid.A", "text", sent)
+	MarkInbound(p, "Maria Souza", "wamid.A", sent)
 
 	raw, err := json.Marshal(p)
 	require.NoError(t, err)
@@ -25,7 +25,7 @@ func TestParseInboundReadsWhatMarkInboundWrote(t *testing.T) {
 	for name, post := range map[string]*model.Post{"as written": p, "from the database": &stored} {
 		got, ok := ParseInbound(post)
 		require.True(t, ok, name)
-		assert.Equal(t, InboundPost{Author: "Maria Souza", PersonID: "person1", WAMID: "wamid.A", Text: "Meu pedido não chegou", At: sent.UnixMilli()}, got, name)
+		assert.Equal(t, InboundPost{Author: "Maria Souza", WAMID: "wamid.A", Text: "Meu pedido não chegou", At: sent.UnixMilli()}, got, name)
 	}
 	assert.Equal(t, "true", p.GetProp(model.PostPropsUnsafeLinks), "customer text never unfurls links")
 }
@@ -35,7 +35,7 @@ func TestParseInboundRefusesOtherPosts(t *testing.T) {
 	assert.False(t, ok)
 	// A customer post without a WhatsApp time falls back to the post's.
 	p := &model.Post{Message: "hi", CreateAt: 7}
-	p.AddProp(PropDirection, Inbound)
+	p.Type = InboundPostType
 	got, ok := ParseInbound(p)
 	require.True(t, ok)
 	assert.Equal(t, int64(7), got.At)

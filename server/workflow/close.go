@@ -203,10 +203,9 @@ func (d *Desk) transcript(conv *helpdesk.Conversation) ([]helpdesk.TranscriptLin
 			continue
 		}
 		line := helpdesk.TranscriptLine{At: p.CreateAt, Text: p.Message}
-		dir, _ := p.GetProp(wapost.PropDirection).(string)
+		c, fromCustomer := wapost.ParseInbound(p)
 		switch {
-		case dir == wapost.Inbound:
-			c, _ := wapost.ParseInbound(p)
+		case fromCustomer:
 			line.Direction, line.Author, line.At = "inbound", c.Author, c.At
 			line.Text = format.Unescape(c.Text)
 		case p.UserId == d.BotUserID:

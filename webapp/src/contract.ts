@@ -23,14 +23,13 @@ export const POST_TYPES = {
 /** Post prop keys the server writes. Agents' replies are ordinary posts that gain status props. */
 export const PROPS = {
     origin: 'wa_origin',
-    direction: 'wa_direction',
+
+    /** The conversation of the plugin's notes and sends (a customer's post has its channel's). */
     conversation: 'wa_conversation_id',
 
-    /** Inbound: the customer's name and person id, WhatsApp's message id and type. */
+    /** Inbound (POST_TYPES.inbound): the customer's name and WhatsApp's message id. */
     customer: 'wa_customer',
-    customerId: 'wa_customer_id',
     wamid: 'wa_wamid',
-    type: 'wa_type',
     mediaPending: 'wa_media_pending',
     mediaFailed: 'wa_media_failed',
 

@@ -20,7 +20,7 @@ const inbound = mmPost({
     id: 'post1',
     type: 'custom_whatsapp_inbound',
     message: 'Oi, preciso de ajuda',
-    props: {wa_origin: 'whatsapp', wa_direction: 'inbound', wa_wamid: 'wamid.1', wa_customer: 'Maria Silva', wa_customer_id: 'p1', wa_conversation_id: 'c1', wa_type: 'text'},
+    props: {wa_origin: 'whatsapp', wa_wamid: 'wamid.1', wa_customer: 'Maria Silva', wa_timestamp: 1767000000000},
 });
 
 describe('post components', () => {
