@@ -95,3 +95,23 @@ func TestGuessesLoseNoUpdateUnderContention(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 200, got.N)
 }
+
+// A burst of one node's updates of a hot record takes turns: each compare-and-sets against the
+// value the one before wrote, so a hundred cost about a hundred calls, not a storm of retries.
+func TestOneNodesUpdatesOfAHotRecordTakeTurns(t *testing.T) {
+	shared := newCounting()
+	node := NewGuesses(shared, 10)
+	for _, key := range []string{IndexHeadKey(OutboundSendingIndexKey()), IndexChunkKey(OutboundSendingIndexKey(), 0), CreditsKey()} {
+		shared.calls.Store(0)
+		var wg sync.WaitGroup
+		for range 100 {
+			wg.Go(func() { assert.NoError(t, bump(node, key)) })
+		}
+		wg.Wait()
+		var got counter
+		_, err := GetJSON(shared, key, &got)
+		require.NoError(t, err)
+		assert.Equal(t, 100, got.N, key)
+		assert.LessOrEqual(t, shared.calls.Load(), int64(102), "%s: one read, then one compare-and-set each", key)
+	}
+}

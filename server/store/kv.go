@@ -66,8 +66,9 @@ func Insert(kv KV, key string, v any, ttl time.Duration) (bool, error) {
 // new value, or nil to delete; returning ErrNoChange stops without writing.
 func Update(kv KV, key string, fn func(old []byte) (any, error)) error {
 	if g, ok := kv.(*Guesses); ok {
+		defer g.turn(key)()
 		if old, found := g.guess(key); found {
-			return UpdateFrom(kv, key, old, fn)
+			return updateFrom(kv, key, old, fn)
 		}
 	}
 	return update(kv, key, fn)
@@ -76,6 +77,13 @@ func Update(kv KV, key string, fn func(old []byte) (any, error)) error {
 // UpdateFrom is Update that first tries its compare-and-set against guess, a value the caller
 // believes key holds (nil: absent), skipping the read when it is right.
 func UpdateFrom(kv KV, key string, guess []byte, fn func(old []byte) (any, error)) error {
+	if g, ok := kv.(*Guesses); ok {
+		defer g.turn(key)()
+	}
+	return updateFrom(kv, key, guess, fn)
+}
+
+func updateFrom(kv KV, key string, guess []byte, fn func(old []byte) (any, error)) error {
 	if done, err := tryUpdate(kv, key, guess, true, fn); done || err != nil {
 		return err
 	}
