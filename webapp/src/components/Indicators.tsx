@@ -5,6 +5,7 @@ import {agentsCsvUrl, formatDuration, getAgents, getSummary, lastDays, setPaused
 
 import {HourChart} from './HourChart';
 import {ensureIndicatorStyles} from './indicatorStyles';
+import {useAction} from './useAction';
 
 const PERIODS = [1, 7, 30];
 
@@ -29,39 +30,26 @@ export function Indicators({now}: {now?: number}) {
     const [summary, setSummary] = useState<Summary | null>(null);
     const [agents, setAgents] = useState<AgentStatus[]>([]);
     const [paused, setMyPause] = useState(false);
-    const [error, setError] = useState('');
-    const [busy, setBusy] = useState(false);
+    const {busy, error, run} = useAction();
     const period = lastDays(days, now);
 
-    const load = useCallback(async () => {
-        setError('');
-        try {
-            const [s, a] = await Promise.all([getSummary(client, lastDays(days, now)), getAgents(client)]);
-            setSummary(s);
-            setAgents(a.items);
-            setMyPause(a.paused);
-        } catch (err) {
-            setError(err instanceof Error ? err.message : String(err));
-        }
-    }, [client, days, now]);
+    const load = useCallback(() => run(async () => {
+        const [s, a] = await Promise.all([getSummary(client, lastDays(days, now)), getAgents(client)]);
+        setSummary(s);
+        setAgents(a.items);
+        setMyPause(a.paused);
+    }), [client, days, now, run]);
 
     useEffect(() => {
         ensureIndicatorStyles();
         load();
     }, [load]);
 
-    const togglePause = async () => {
-        setBusy(true);
-        try {
-            const answer = await setPaused(client, !paused);
-            setMyPause(answer.paused);
-            setAgents((await getAgents(client)).items);
-        } catch (err) {
-            setError(err instanceof Error ? err.message : String(err));
-        } finally {
-            setBusy(false);
-        }
-    };
+    const togglePause = () => run(async () => {
+        const answer = await setPaused(client, !paused);
+        setMyPause(answer.paused);
+        setAgents((await getAgents(client)).items);
+    });
 
     const csat = (avg: number, count: number) => (count > 0 ? avg.toFixed(2) : '—');
 

@@ -6,9 +6,10 @@ import React, {useState} from 'react';
 import {useHelpdesk, useT} from '../context';
 import {describePerson, isSearchable} from '../format';
 import {ApiError} from '../client';
-import {errorMessage} from '../helpdesk';
 import type {MessageKey} from '../i18n';
 import type {Person, PersonPatch, TicketCustomer} from '../types';
+
+import {useAction} from './useAction';
 
 export interface PersonEditorProps {
     person: TicketCustomer & {id: string; organization?: string; notes?: string};
@@ -30,8 +31,7 @@ export function PersonEditor({person, onSaved, onMerged, onCancel}: PersonEditor
         organization: person.organization ?? '', notes: person.notes ?? '',
     };
     const [values, setValues] = useState(initial);
-    const [error, setError] = useState('');
-    const [busy, setBusy] = useState(false);
+    const {busy, error, setError, run} = useAction();
     const [query, setQuery] = useState('');
     const [candidates, setCandidates] = useState<Person[] | null>(null);
     const [target, setTarget] = useState<Person | null>(null);
@@ -48,46 +48,29 @@ export function PersonEditor({person, onSaved, onMerged, onCancel}: PersonEditor
             setError(t('ticket.error.name'));
             return;
         }
-        setBusy(true);
-        setError('');
-        try {
-            onSaved(await helpdesk.client.updatePerson(person.id, patch));
-        } catch (err) {
-            setError(errorMessage(err));
+        await run(async () => onSaved(await helpdesk.client.updatePerson(person.id, patch)), (err) => {
             if (err instanceof ApiError && err.personId) {
                 // The phone is someone else's: offer that person as the merge target.
                 setTarget({id: err.personId, name: t('person.phoneOwner'), phone: values.phone.replace(/\D/g, '')});
             }
-        } finally {
-            setBusy(false);
-        }
+        });
     };
 
     const search = async () => {
         if (!isSearchable(query)) {
             return;
         }
-        try {
+        await run(async () => {
             const found = await helpdesk.client.searchPeople(query.trim());
             setCandidates(found.items.filter((p) => p.id !== person.id));
-        } catch (err) {
-            setError(errorMessage(err));
-        }
+        });
     };
 
     const merge = async () => {
         if (!target) {
             return;
         }
-        setBusy(true);
-        setError('');
-        try {
-            onMerged(await helpdesk.client.mergePerson(person.id, target.id));
-        } catch (err) {
-            setError(errorMessage(err));
-        } finally {
-            setBusy(false);
-        }
+        await run(async () => onMerged(await helpdesk.client.mergePerson(person.id, target.id)));
     };
 
     return (

@@ -9,6 +9,8 @@ import type {MessageKey} from '../i18n';
 import {previewText, startConversation, startTemplates, type StartTemplate, type TemplateField} from '../proactive';
 import type {Conversation} from '../types';
 
+import {useAction} from './useAction';
+
 const FIELD_LABELS: Record<TemplateField['kind'], MessageKey> = {
     header_media: 'start.field.headerMedia',
     header: 'start.field.header',
@@ -31,8 +33,7 @@ export function StartConversation({onStarted, onCancel}: StartConversationProps)
     const [phone, setPhone] = useState('');
     const [choice, setChoice] = useState('');
     const [values, setValues] = useState<string[]>([]);
-    const [error, setError] = useState<string | null>(null);
-    const [sending, setSending] = useState(false);
+    const {busy: sending, error, setError, run} = useAction();
 
     useEffect(() => {
         let live = true;
@@ -43,14 +44,14 @@ export function StartConversation({onStarted, onCancel}: StartConversationProps)
         return () => {
             live = false;
         };
-    }, [helpdesk]);
+    }, [helpdesk, setError]);
 
     const template = useMemo(() => templates?.find((x) => keyOf(x) === choice), [templates, choice]);
 
     const choose = (key: string) => {
         setChoice(key);
         setValues([]);
-        setError(null);
+        setError('');
     };
 
     const submit = async (e: React.FormEvent) => {
@@ -68,19 +69,13 @@ export function StartConversation({onStarted, onCancel}: StartConversationProps)
             setError(t('start.fieldsMissing'));
             return;
         }
-        setSending(true);
-        setError(null);
-        try {
+        await run(async () => {
             const conversation = await startConversation(helpdesk.client, {
                 phone, template: template.name, language: template.language, params, channel_id: currentChannelId || undefined,
             });
             helpdesk.store.dispatch({type: 'conversation', conversation});
             onStarted(conversation);
-        } catch (err) {
-            setError(errorMessage(err));
-        } finally {
-            setSending(false);
-        }
+        });
     };
 
     return (

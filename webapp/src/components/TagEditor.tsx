@@ -4,7 +4,8 @@
 import React, {useState} from 'react';
 
 import {useT} from '../context';
-import {errorMessage} from '../helpdesk';
+
+import {useAction} from './useAction';
 
 export const MAX_TAG_LENGTH = 32;
 export const MAX_TAGS = 10;
@@ -39,21 +40,12 @@ export interface TagEditorProps {
 export function TagEditor({id, tags, onSave}: TagEditorProps) {
     const t = useT();
     const [text, setText] = useState('');
-    const [error, setError] = useState('');
-    const [busy, setBusy] = useState(false);
+    const {busy, error, setError, run} = useAction();
 
-    const save = async (next: string[]) => {
-        setBusy(true);
-        setError('');
-        try {
-            await onSave(next);
-            setText('');
-        } catch (err) {
-            setError(errorMessage(err));
-        } finally {
-            setBusy(false);
-        }
-    };
+    const save = (next: string[]) => run(async () => {
+        await onSave(next);
+        setText('');
+    });
 
     const add = (e: React.FormEvent) => {
         e.preventDefault();
