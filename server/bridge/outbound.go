@@ -151,22 +151,21 @@ func (o *Outbound) count(name string, reason ...string) {
 // shows it in the conversation channel. Nothing is posted when a check refuses it.
 func (o *Outbound) SendNotice(ctx context.Context, conv *helpdesk.Conversation, text string, d Delivery) error {
 	d.FreeForm = true
-	if err := o.check(conv, d); err != nil {
-		return err
-	}
-	route, person, err := o.target(conv)
-	if err != nil {
-		return err
-	}
-	body := format.ToWhatsApp(text)
-	post := &model.Post{UserId: o.BotUserID, ChannelId: conv.ChannelID, Message: text}
-	return o.deliverPost(ctx, route, conv, post, []whatsapp.OutMessage{whatsapp.NewOutText(recipient(person), body)}, d)
+	return o.sendBuilt(ctx, conv, text, d, func(to string) (whatsapp.OutMessage, error) {
+		return whatsapp.NewOutText(to, format.ToWhatsApp(text)), nil
+	})
 }
 
 // SendTemplate sends an HSM and shows it in the conversation channel. Templates are allowed
 // outside the 24-hour window.
 func (o *Outbound) SendTemplate(ctx context.Context, conv *helpdesk.Conversation, build func(to string) (whatsapp.OutMessage, error), preview string, d Delivery) error {
 	d.Kind, d.FreeForm = wapost.KindHSM, false
+	return o.sendBuilt(ctx, conv, preview, d, build)
+}
+
+// sendBuilt sends the one message build makes for the customer's number, under a bot post that
+// shows preview, once the checks for d pass. Nothing is posted when a check or build refuses.
+func (o *Outbound) sendBuilt(ctx context.Context, conv *helpdesk.Conversation, preview string, d Delivery, build func(to string) (whatsapp.OutMessage, error)) error {
 	if err := o.check(conv, d); err != nil {
 		return err
 	}

@@ -5,8 +5,6 @@ import (
 	"context"
 	"time"
 
-	"github.com/mattermost/mattermost/server/public/model"
-
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/helpdesk"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/wapost"
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/whatsapp"
@@ -22,19 +20,10 @@ func afterClose(kind string) bool {
 // preview in the conversation channel.
 func (o *Outbound) SendButtons(ctx context.Context, conv *helpdesk.Conversation, body string, buttons []whatsapp.OutButton, preview string, d Delivery) error {
 	d.FreeForm = true
-	if err := o.check(conv, d); err != nil {
-		return err
-	}
-	route, person, err := o.target(conv)
-	if err != nil {
-		return err
-	}
-	msg := whatsapp.NewOutButtons(recipient(person), body, buttons...)
-	if err := msg.Validate(); err != nil {
-		return err
-	}
-	post := &model.Post{UserId: o.BotUserID, ChannelId: conv.ChannelID, Message: preview}
-	return o.deliverPost(ctx, route, conv, post, []whatsapp.OutMessage{msg}, d)
+	return o.sendBuilt(ctx, conv, preview, d, func(to string) (whatsapp.OutMessage, error) {
+		msg := whatsapp.NewOutButtons(to, body, buttons...)
+		return msg, msg.Validate()
+	})
 }
 
 // SurveyAnswers stores a customer's press of a satisfaction-survey button (server/workflow).
