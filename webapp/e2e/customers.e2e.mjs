@@ -1,17 +1,13 @@
 // End-to-end test of tags and the Tickets tab in headless Debian Chromium against the real plugin
 // binary. The Go test TestTicketsSearchAndTagsInChromium (server/bintest/e2e_customers_test.go)
 // starts the plugin and the host page, then runs: node customers.e2e.mjs <base URL> <screenshot>.
-import {check, poster, scenario} from './scenario.mjs';
+import {check, openPanel, poster, scenario} from './scenario.mjs';
 
 const [base, screenshot] = process.argv.slice(2);
 const post = poster(base);
 
 await scenario(async (browser, step) => {
-    const page = await browser.newPage({viewport: {width: 1100, height: 820}});
-    page.on('pageerror', (e) => console.log('page error: ' + e.message));
-    const {user} = await (await fetch(base + '/e2e/session')).json();
-    await page.goto(`${base}/?user=${user}&locale=en`);
-    await page.getByTestId('wa-panel').waitFor();
+    const page = await openPanel(browser, base);
 
     let conversation;
     await step('a customer writes and the agent attends', async () => {

@@ -2,21 +2,16 @@
 // The Go test (server/bintest/e2e_indicators_test.go) scripts a day of conversations with known
 // times, then runs: node indicators.e2e.mjs <base URL> <screenshot path>, with the expected
 // numbers in E2E_EXPECT and the plugin's clock in E2E_NOW (ms).
-import {check, scenario} from './scenario.mjs';
+import {check, openPanel, showPanel, scenario} from './scenario.mjs';
 
 const [base, screenshot] = process.argv.slice(2);
 const expected = JSON.parse(process.env.E2E_EXPECT);
 
 await scenario(async (browser, step) => {
-    const page = await browser.newPage({viewport: {width: 900, height: 900}});
-    page.on('pageerror', (e) => console.log('page error: ' + e.message));
     // The browser's days are the plugin's days (its clock was moved through the script).
-    await page.clock.install({time: Number(process.env.E2E_NOW)});
-    const {user} = await (await fetch(base + '/e2e/session')).json();
+    const page = await openPanel(browser, base, {viewport: {width: 900, height: 900}, prepare: (p) => p.clock.install({time: Number(process.env.E2E_NOW)})});
 
     await step('the Indicators tab shows the scripted day\'s numbers', async () => {
-        await page.goto(`${base}/?user=${user}&locale=en`);
-        await page.getByTestId('wa-panel').waitFor();
         await page.getByTestId('wa-tab-indicators').click();
         const value = async (id) => (await page.getByTestId(id).innerText()).trim();
         await page.getByTestId('wa-ind-conversations').waitFor({timeout: 10000});
@@ -74,8 +69,7 @@ await scenario(async (browser, step) => {
     });
 
     await step('in Brazilian Portuguese', async () => {
-        await page.goto(`${base}/?user=${user}&locale=pt-BR`);
-        await page.getByTestId('wa-panel').waitFor();
+        await showPanel(page, base, 'pt-BR');
         await page.getByTestId('wa-tab-indicators').click();
         await page.getByText('Tempo médio de espera').waitFor({timeout: 10000});
         check((await page.getByTestId('wa-ind-csv').innerText()).includes('Exportar CSV'), 'Exportar CSV');

@@ -1,17 +1,13 @@
 // End-to-end test of the panel in headless Debian Chromium against the real plugin binary.
 // The Go test (server/bintest/e2e_test.go) starts the plugin, a fake Graph API and a loopback
 // server for this host page, then runs: node panel.e2e.mjs <base URL> <screenshot path>.
-import {check, poster, scenario} from './scenario.mjs';
+import {check, openPanel, poster, scenario} from './scenario.mjs';
 
 const [base, screenshot] = process.argv.slice(2);
 const post = poster(base);
 
 await scenario(async (browser, step) => {
-    const page = await browser.newPage({viewport: {width: 1100, height: 820}});
-    page.on('pageerror', (e) => console.log('page error: ' + e.message));
-    const {user} = await (await fetch(base + '/e2e/session')).json();
-    await page.goto(`${base}/?user=${user}&locale=en`);
-    await page.getByTestId('wa-panel').waitFor();
+    const page = await openPanel(browser, base);
 
     let conversation;
     await step('a signed webhook message appears in Waiting without reload', async () => {
@@ -70,9 +66,7 @@ await scenario(async (browser, step) => {
     });
 
     await step('a pt-BR user sees Portuguese labels', async () => {
-        const pt = await browser.newPage({viewport: {width: 1100, height: 820}});
-        await pt.goto(`${base}/?user=${user}&locale=pt-BR`);
-        await pt.getByTestId('wa-panel').waitFor();
+        const pt = await openPanel(browser, base, {locale: 'pt-BR'});
         const tabs = await pt.getByTestId('wa-tab-waiting').innerText() + ' ' + await pt.getByTestId('wa-tab-active').innerText();
         check(tabs.includes('Aguardando') && tabs.includes('Em atendimento'), 'tabs: ' + tabs);
         await post('/e2e/deliver', {from: '5521998765432', name: 'João Lima', text: 'Olá'});

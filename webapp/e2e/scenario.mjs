@@ -22,6 +22,25 @@ export function poster(base) {
     };
 }
 
+// showPanel loads the host page in page as the session's agent, in locale, and waits for the panel.
+export async function showPanel(page, base, locale = 'en') {
+    const {user} = await (await fetch(base + '/e2e/session')).json();
+    await page.goto(`${base}/?user=${user}&locale=${locale}`);
+    await page.getByTestId('wa-panel').waitFor();
+}
+
+// openPanel opens a page that prints its errors and shows the panel in it. prepare runs on the
+// page before it loads (to install a clock, say).
+export async function openPanel(browser, base, {locale = 'en', viewport = {width: 1100, height: 820}, prepare} = {}) {
+    const page = await browser.newPage({viewport});
+    page.on('pageerror', (e) => console.log('page error: ' + e.message));
+    if (prepare) {
+        await prepare(page);
+    }
+    await showPanel(page, base, locale);
+    return page;
+}
+
 // scenario launches Chromium, runs the steps run(browser, step) takes, closes the browser,
 // prints the tally and exits non-zero if a step failed (a failed step also stops the run).
 export async function scenario(run) {

@@ -1,16 +1,12 @@
 // End-to-end test of the panel's service levels in headless Chromium against the real plugin
 // binary (server/bintest/e2e_service_test.go): node servicelevels.e2e.mjs <base URL> <shots dir>.
-import {check, poster, scenario} from './scenario.mjs';
+import {check, openPanel, poster, scenario} from './scenario.mjs';
 
 const [base, shots] = process.argv.slice(2);
 const post = poster(base);
 
 await scenario(async (browser, step) => {
-    const page = await browser.newPage({viewport: {width: 900, height: 640}});
-    page.on('pageerror', (e) => console.log('page error: ' + e.message));
-    const {user} = await (await fetch(base + '/e2e/session')).json();
-    await page.goto(`${base}/?user=${user}&locale=en`);
-    await page.getByTestId('wa-panel').waitFor();
+    const page = await openPanel(browser, base, {viewport: {width: 900, height: 640}});
 
     let conversation;
     await step('outside business hours the panel says so, and a new conversation waits', async () => {

@@ -3,16 +3,12 @@
 // the plugin with an earlier, closed conversation of the customer, a fake Graph API with an
 // approved template, and the loopback host page, then runs:
 //   node start.e2e.mjs <base URL> <screenshot dir>
-import {check, scenario} from './scenario.mjs';
+import {check, openPanel, scenario} from './scenario.mjs';
 
 const [base, shots, phone, earlier] = process.argv.slice(2);
 
 await scenario(async (browser, step) => {
-    const page = await browser.newPage({viewport: {width: 1100, height: 820}});
-    page.on('pageerror', (e) => console.log('page error: ' + e.message));
-    const {user} = await (await fetch(base + '/e2e/session')).json();
-    await page.goto(`${base}/?user=${user}&locale=en`);
-    await page.getByTestId('wa-panel').waitFor();
+    const page = await openPanel(browser, base);
 
     const form = page.getByTestId('wa-start-form');
     await step('New conversation opens a form with one field per placeholder and a preview', async () => {
