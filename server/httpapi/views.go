@@ -38,25 +38,10 @@ type ConversationView struct {
 	Tags            []string   `json:"tags"`
 }
 
-// TicketView is a ticket with its customer resolved.
+// TicketView is a ticket with its customer resolved and its transcript.
 type TicketView struct {
-	ID                 string     `json:"id"`
-	ConversationID     string     `json:"conversation_id"`
-	ChannelID          string     `json:"channel_id"`
-	Status             string     `json:"status"`
-	Subject            string     `json:"subject"`
-	Customer           PersonView `json:"customer"`
-	ConversationStatus string     `json:"conversation_status,omitempty"`
-	AgentID            string     `json:"agent_id,omitempty"`
-	// Transcript is left out (nil) in summaries: websocket events carry none.
-	Transcript []helpdesk.TranscriptLine `json:"transcript,omitempty"`
-	CreatedAt  int64                     `json:"created_at"`
-	SavedAt    int64                     `json:"saved_at,omitempty"`
-	// The satisfaction survey: the answer, when it was sent, or why it was not.
-	CSAT         *helpdesk.CSAT `json:"csat,omitempty"`
-	SurveySentAt int64          `json:"survey_sent_at,omitempty"`
-	CSATSkipped  string         `json:"csat_skipped,omitempty"`
-	Tags         []string       `json:"tags"`
+	TicketSummaryView
+	Transcript []helpdesk.TranscriptLine `json:"transcript"`
 }
 
 // Team names the team the helpdesk's channels live in (server/routing).
@@ -105,18 +90,9 @@ func (v *Views) ConversationOf(c *helpdesk.Conversation, customer *helpdesk.Pers
 
 // Ticket renders a ticket.
 func (v *Views) Ticket(t *helpdesk.Ticket) TicketView {
-	out := TicketView{
-		ID: t.ID, ConversationID: t.ConversationID, ChannelID: t.ChannelID, Status: t.Status, Subject: t.Subject,
-		Customer:           PersonView{ID: t.CustomerID},
-		ConversationStatus: t.ConversationStatus, AgentID: t.AgentID, Transcript: t.Transcript,
-		CreatedAt: t.CreatedAt, SavedAt: t.SavedAt, Tags: nonNil(t.Tags),
-		CSAT: t.CSAT, SurveySentAt: t.SurveySentAt, CSATSkipped: t.CSATSkipped,
-	}
+	out := TicketView{TicketSummaryView: v.TicketSummary(t), Transcript: t.Transcript}
 	if out.Transcript == nil {
 		out.Transcript = []helpdesk.TranscriptLine{}
-	}
-	if p, err := v.People.Get(t.CustomerID); err == nil {
-		out.Customer = personView(p)
 	}
 	return out
 }
@@ -147,13 +123,17 @@ func nonNil(tags []string) []string {
 	return tags
 }
 
-// TicketSummary renders a ticket's summary.
+// TicketSummary renders a ticket without its transcript, with its customer resolved.
 func (v *Views) TicketSummary(t *helpdesk.Ticket) TicketSummaryView {
-	full := v.Ticket(t)
-	return TicketSummaryView{
-		ID: full.ID, ConversationID: full.ConversationID, ChannelID: full.ChannelID, Status: full.Status,
-		Subject: full.Subject, Customer: full.Customer, ConversationStatus: full.ConversationStatus,
-		AgentID: full.AgentID, CreatedAt: full.CreatedAt, SavedAt: full.SavedAt, Tags: full.Tags,
-		CSAT: full.CSAT, SurveySentAt: full.SurveySentAt, CSATSkipped: full.CSATSkipped,
+	out := TicketSummaryView{
+		ID: t.ID, ConversationID: t.ConversationID, ChannelID: t.ChannelID, Status: t.Status, Subject: t.Subject,
+		Customer:           PersonView{ID: t.CustomerID},
+		ConversationStatus: t.ConversationStatus, AgentID: t.AgentID,
+		CreatedAt: t.CreatedAt, SavedAt: t.SavedAt, Tags: nonNil(t.Tags),
+		CSAT: t.CSAT, SurveySentAt: t.SurveySentAt, CSATSkipped: t.CSATSkipped,
 	}
+	if p, err := v.People.Get(t.CustomerID); err == nil {
+		out.Customer = personView(p)
+	}
+	return out
 }
