@@ -206,6 +206,29 @@ func TestOptedOutCustomerIsRefusedUntilTheyWriteAgain(t *testing.T) {
 	assert.Len(t, e.graph.Sent(), 1)
 }
 
+// A customer's very first conversation links nothing. Their first message to another chat group's
+// number still links the conversation they had in the first group.
+func TestAFirstConversationLinksNothingAndAnotherGroupLinksTheEarlierOne(t *testing.T) {
+	const salesNumber = "229988776655443"
+	e := newEnv(t, 1, withSetting("ChatGroups", `[{"name":"sales","phone_number_id":"`+salesNumber+`","queue_channel":"sales-queue"}]`))
+	_, first := e.conversation(maria, "Maria Souza")
+	assert.Empty(t, e.postsWithKind(first.Id, "previous_conversation"), "a brand-new customer has nothing to link")
+
+	body := bytes.Replace(e.graph.InboundText(maria, "Maria Souza", fakegraph.NewWAMID(), "quero comprar", time.Now()),
+		[]byte(e.graph.Options().PhoneNumberID), []byte(salesNumber), 1)
+	require.Equal(t, http.StatusOK, e.deliver(0, body).Code)
+	var sales *model.Channel
+	for _, ch := range e.conversationChannels() {
+		if ch.Id != first.Id {
+			sales = ch
+		}
+	}
+	require.NotNil(t, sales, "the sales number opens a conversation of its own")
+	links := e.postsWithKind(sales.Id, "previous_conversation")
+	require.Len(t, links, 1, "the sales channel links the conversation in the other group")
+	assert.Contains(t, links[0].Message, "~"+first.Name)
+}
+
 func TestPersonHistoryListsEarlierConversationsAndTickets(t *testing.T) {
 	e := newEnv(t, 1)
 	firstID, first := e.conversation(maria, "Maria Souza")

@@ -43,7 +43,7 @@ func (in *Inbound) conversationFor(route Route, person *helpdesk.Person, inbound
 		if err := in.announce(route, conv, person); err != nil {
 			in.API.LogError("Could not announce a new conversation in the queue", "conversation_id", conv.ID, "error", err.Error())
 		}
-		in.linkPrevious(conv, opened.Previous)
+		in.linkPrevious(conv, opened.Previous, person)
 		if in.Notify != nil {
 			in.Notify.ConversationOpened(conv, person)
 		}

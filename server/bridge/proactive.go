@@ -38,14 +38,19 @@ func (in *Inbound) OpenProactive(route Route, person *helpdesk.Person) (*helpdes
 	if _, err := in.Conversations.ClaimSetup(conv.ID); err != nil {
 		return nil, false, err
 	}
-	in.linkPrevious(conv, opened.Previous)
+	in.linkPrevious(conv, opened.Previous, person)
 	return conv, true, nil
 }
 
 // linkPrevious posts, in a new conversation's channel, a link to the customer's previous
 // conversation, so the agent reads what happened before in one click. prev is that conversation
 // when the caller read it already (the same chat group's), else it is looked up in any group.
-func (in *Inbound) linkPrevious(conv, prev *helpdesk.Conversation) {
+// Open hands none back when the person never had a conversation in this group, so a person who
+// belongs to no other group has nothing to link (a brand-new customer, most of all).
+func (in *Inbound) linkPrevious(conv, prev *helpdesk.Conversation, person *helpdesk.Person) {
+	if prev == nil && person.OnlyIn(conv.Group) {
+		return
+	}
 	if prev == nil {
 		var err error
 		if prev, err = in.Conversations.Previous(conv.PersonID, conv.ID); err != nil {

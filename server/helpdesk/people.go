@@ -265,6 +265,11 @@ func validPerson(name, email string) (string, string, error) {
 	return name, email, nil
 }
 
+// OnlyIn reports whether group is the one chat group the person belongs with.
+func (p *Person) OnlyIn(group string) bool {
+	return len(p.Groups) == 1 && p.Groups[0] == group
+}
+
 // JoinGroups records that a person belongs with chat groups, so their agents see them.
 func (pp *People) JoinGroups(id string, groups ...string) (*Person, error) {
 	changed := false
