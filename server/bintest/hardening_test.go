@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/internal/fakegraph"
+	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/store"
 )
 
 // metaDelivers plays Meta: every payload is delivered to the nodes in turn until one answers
@@ -39,7 +40,7 @@ func (e *env) metaDelivers(bodies [][]byte, workers int, during func(delivered i
 			for body := range queue {
 				for try := 0; ; try++ {
 					if time.Now().After(deadline) {
-						e.t.Errorf("a payload was never acknowledged")
+						e.t.Errorf("a payload was never acknowledged after %d tries: %.300s", try, body)
 						return
 					}
 					if e.deliver((w+try)%len(e.c.Nodes), body).Code == http.StatusOK {
@@ -119,7 +120,8 @@ func TestDeactivateAndReactivateMidStreamLosesNothing(t *testing.T) {
 	})
 	counts := e.inboundPostsByWAMID()
 	for _, w := range wamids {
-		assert.Equal(t, 1, counts[w])
+		// This test failed once, with no output kept: say what the plugin recorded of the message.
+		assert.Equal(t, 1, counts[w], "message %s, its record: %s", w, e.store.KVValue(pluginID, store.MessageKey(w)))
 	}
 }
 
