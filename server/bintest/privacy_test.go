@@ -215,6 +215,12 @@ func TestEraseLeavesNothingAboutThePersonAndTheirNextMessageStartsAfresh(t *test
 	}
 	require.Len(t, fileIDs, 2)
 
+	searches := []string{"q=4821", "q=Souza", "q=5511987654321", "customer_id=" + personID}
+	for _, q := range searches {
+		_, total := e.tickets(q)
+		require.Equal(t, 1, total, "before the erasure %s finds her ticket", q)
+	}
+
 	// The command asks for confirmation first.
 	out := e.command(e.admin.Id, e.queue.Id, "/whatsapp lgpd erase +55 11 98765-4321")
 	assert.Contains(t, out, "/whatsapp lgpd erase 5511987654321 confirm")
@@ -224,6 +230,15 @@ func TestEraseLeavesNothingAboutThePersonAndTheirNextMessageStartsAfresh(t *test
 	e.waitIdle()
 
 	e.requireNoTrace(mariaTraces, dm.Id)
+	// Search terms are stored hashed, so requireNoTrace cannot see them: search, and look for
+	// the buckets of her words.
+	for _, q := range searches {
+		_, total := e.tickets(q)
+		assert.Zero(t, total, "after the erasure %s finds nothing", q)
+	}
+	for _, term := range []string{"w:souza", "w:4821", "w:5511987654321", "c:" + personID} {
+		assert.Nil(t, e.store.KVValue(pluginID, store.TicketSearchKey(term)), "the search bucket of %s is gone", term)
+	}
 	for _, ch := range []*model.Channel{closedCh, openCh} {
 		got := e.store.Channel(ch.Id)
 		assert.NotZero(t, got.DeleteAt, "the channel is archived")
@@ -301,6 +316,8 @@ func TestRetentionErasesOldClosedConversationsAndNothingNewer(t *testing.T) {
 		raw, _ := json.Marshal(c)
 		e.store.SetKVValue(pluginID, key, raw, 0)
 	}
+	_, total := e.tickets("q=resolvido")
+	require.Equal(t, 1, total, "a transcript word finds the old ticket")
 	age(recentID, 29)
 	age(oldID, 40)
 
@@ -313,6 +330,10 @@ func TestRetentionErasesOldClosedConversationsAndNothingNewer(t *testing.T) {
 	e.waitIdle()
 	assert.Empty(t, e.store.Posts(oldCh.Id))
 	e.requireNoTrace([]string{"Resolvido, Maria Souza"})
+	_, total = e.tickets("q=resolvido")
+	assert.Zero(t, total, "the erased transcript is not searchable")
+	_, total = e.tickets("q=souza")
+	assert.Equal(t, 1, total, "the saved ticket's subject still is")
 	assert.NotEmpty(t, e.customerPosts(recentCh.Id), "a newer closed conversation stays")
 	assert.Zero(t, e.store.Channel(recentCh.Id).DeleteAt)
 	assert.NotEmpty(t, e.customerPosts(openCh.Id), "an open conversation stays")
