@@ -10,7 +10,7 @@ import (
 
 // Guesses wraps a KV and remembers the last value this node read or wrote of a key that is
 // often read, or written, just before Update changes it (index heads and chunks,
-// conversation records, open-conversation pointers). Update then tries its compare-and-set
+// conversation records, open-conversation pointers, the credits, send records). Update then tries its compare-and-set
 // against that value first and skips the read when nobody else wrote the key since; a stale
 // guess costs one failed compare-and-set, after which Update reads as it always did. A guess is
 // never trusted for anything but that attempt: a callback that would change nothing on it is run
@@ -81,7 +81,8 @@ func (g *Guesses) turn(key string) (done func()) {
 
 // guessed reports whether key is one whose value is worth remembering.
 func guessed(key string) bool {
-	if strings.HasPrefix(key, prefix+"conv/") || strings.HasPrefix(key, prefix+"open/") || key == prefix+"credits" {
+	if strings.HasPrefix(key, prefix+"conv/") || strings.HasPrefix(key, prefix+"open/") || key == prefix+"credits" ||
+		strings.HasPrefix(key, prefix+"outrec/") { // a send's steps update the record it just wrote
 		return true
 	}
 	if strings.HasSuffix(key, "/h") || strings.Contains(key, "/c/") {
