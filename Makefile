@@ -82,10 +82,10 @@ webapp-test: webapp/node_modules/.package-lock.json
 ## of the panel's first ticket pages (100 / 10,000 tickets), the send rate of three nodes at once against the setting, and peak memory under a media burst.
 ## The plugin is built without the race detector here, as it would run in production.
 ## The ingest ratios move by about a tenth from one plugin process to the next on 2 cores, so
-## each runs in several fresh processes; the README gives the median run and the range.
+## each runs in five fresh processes; the README gives the median run and the range.
 BENCH = HARNESS_PLUGIN_RACE=0 $(GO) test -run '^$$' -count=1 -benchmem ./server/bintest/ -bench
 bench:
-	$(BENCH) 'BenchmarkInboundText$$' -benchtime 5000x -count 3
+	$(BENCH) 'BenchmarkInboundText$$' -benchtime 5000x -count 5
 	$(BENCH) 'BenchmarkInboundTextConcurrent$$' -benchtime 10000x -count 5
 	$(BENCH) 'BenchmarkOutboundPaced$$' -benchtime 200x
 	$(BENCH) 'BenchmarkOutboundPacedCluster$$' -benchtime 300x
