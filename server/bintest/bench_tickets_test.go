@@ -45,8 +45,10 @@ func (e *env) seedTickets(b *testing.B, n, drafts int) {
 
 // BenchmarkTicketList reports the KV calls of the panel's first ticket pages (the Tickets tab:
 // every ticket, 20 a page; the Draft tab: drafts, 100 a page) for an agent at 100 tickets, the
-// baseline, and at 10,000, with the ratio of the two; and, for comparison, one Tickets tab page
-// read the way earlier versions read it (every card of the status indexes).
+// baseline, and at 10,000, with the ratio of the two; one Tickets tab page read the way earlier
+// versions read it (every card of the status indexes), for comparison; and a search's first
+// page by a word every ticket has ("pedido") and by one only one ticket has (its number), which
+// shows what still grows with history.
 func BenchmarkTicketList(b *testing.B) {
 	var m metrics
 	defer func() { m.report(b) }()
@@ -73,6 +75,22 @@ func BenchmarkTicketList(b *testing.B) {
 			} else {
 				m.add(perPage/first[tab.name], fmt.Sprintf("ratio-%s@%d/100", tab.name, n))
 			}
+		}
+		// Search reads the buckets of the query's words, which the seeds have once indexed.
+		tickets := &helpdesk.Tickets{KV: e.seedKV(), Now: time.Now}
+		for i := range n {
+			if err := tickets.Reindex(fmt.Sprintf("seed%05d", i)); err != nil {
+				b.Fatal(err)
+			}
+		}
+		for _, search := range []struct{ name, query string }{{"search-common-word", "q=pedido&per_page=20"}, {"search-rare-word", fmt.Sprintf("q=%d&per_page=20", n/2)}} {
+			calls := e.node(0).APICalls()
+			calls.Reset()
+			code, body := e.api(0, e.alice.Id, http.MethodGet, "/tickets?"+search.query, nil)
+			if code != http.StatusOK {
+				b.Fatalf("search answered %d: %s", code, body)
+			}
+			m.add(float64(kvCalls(calls)), fmt.Sprintf("kv-calls/%s@%d", search.name, n))
 		}
 		// Without the lists' ready mark, queries read as before the upgrade's migration.
 		e.store.SetKVValue(pluginID, store.TicketListsKey(), []byte(`{"groups":["default"]}`), 0)
