@@ -32,7 +32,13 @@ func pagedItems(t *testing.T, body []byte) []map[string]any {
 // tickets searches tickets as alice and answers the ids found (newest first) and the total.
 func (e *env) tickets(query string) ([]string, int) {
 	e.t.Helper()
-	code, body := e.api(0, e.alice.Id, http.MethodGet, "/tickets?"+query, nil)
+	return e.ticketsAs(e.alice.Id, query)
+}
+
+// ticketsAs answers GET tickets?query as userID: the ids in order and the total.
+func (e *env) ticketsAs(userID, query string) ([]string, int) {
+	e.t.Helper()
+	code, body := e.api(0, userID, http.MethodGet, "/tickets?"+query, nil)
 	require.Equal(e.t, http.StatusOK, code, string(body))
 	var out struct {
 		Items []map[string]any `json:"items"`
@@ -50,16 +56,9 @@ func (e *env) tickets(query string) ([]string, int) {
 // ticketOf closes a conversation as alice and answers its ticket's id.
 func (e *env) ticketOf(convID string) string {
 	e.t.Helper()
-	code, body := e.api(0, e.alice.Id, http.MethodPost, "/conversations/"+convID+"/close", nil)
-	require.Equal(e.t, http.StatusOK, code, string(body))
-	var out struct {
-		Ticket struct {
-			ID string `json:"id"`
-		} `json:"ticket"`
-	}
-	require.NoError(e.t, json.Unmarshal(body, &out))
-	require.NotEmpty(e.t, out.Ticket.ID)
-	return out.Ticket.ID
+	id := e.closeTicket(e.alice.Id, convID)
+	require.NotEmpty(e.t, id)
+	return id
 }
 
 func (e *env) ticket(id string) map[string]any {

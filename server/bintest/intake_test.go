@@ -175,20 +175,13 @@ func TestBatchedPayloadIsFullyProcessedInWhatsAppOrder(t *testing.T) {
 
 // A second WhatsApp number feeds its own chat group: its own queue channel and agents.
 func TestSeveralNumbersFeedTheirOwnChatGroups(t *testing.T) {
-	const salesNumber = "229988776655443"
-	e := newEnv(t, 1, withSetting("ChatGroups", `[{"name":"sales","phone_number_id":"`+salesNumber+`","queue_channel":"sales-queue"}]`))
+	e := newEnv(t, 1, withSalesGroup())
 	sales := e.store.UserByUsername("carol")
-	var salesQueue *model.Channel
-	for _, ch := range e.store.ChannelsInTeam(e.team.Id) {
-		if ch.Name == "sales-queue" {
-			salesQueue = ch
-		}
-	}
+	salesQueue := e.salesQueue()
 	require.NotNil(t, salesQueue, "the plugin creates a missing queue channel")
 	e.store.AddToChannel(salesQueue.Id, sales.Id) // the admin makes carol a sales agent
 
-	body := bytes.Replace(e.graph.InboundText(maria, "Maria", "wamid.sales", "quero comprar", time.Now()),
-		[]byte(e.graph.Options().PhoneNumberID), []byte(salesNumber), 1)
+	body := e.toSales(e.graph.InboundText(maria, "Maria", "wamid.sales", "quero comprar", time.Now()))
 	require.Equal(t, http.StatusOK, e.deliver(0, body).Code)
 	ch := e.onlyConversationChannel()
 	convID := e.convOfChannel(ch.Id)

@@ -209,13 +209,11 @@ func TestOptedOutCustomerIsRefusedUntilTheyWriteAgain(t *testing.T) {
 // A customer's very first conversation links nothing. Their first message to another chat group's
 // number still links the conversation they had in the first group.
 func TestAFirstConversationLinksNothingAndAnotherGroupLinksTheEarlierOne(t *testing.T) {
-	const salesNumber = "229988776655443"
-	e := newEnv(t, 1, withSetting("ChatGroups", `[{"name":"sales","phone_number_id":"`+salesNumber+`","queue_channel":"sales-queue"}]`))
+	e := newEnv(t, 1, withSalesGroup())
 	_, first := e.conversation(maria, "Maria Souza")
 	assert.Empty(t, e.postsWithKind(first.Id, "previous_conversation"), "a brand-new customer has nothing to link")
 
-	body := bytes.Replace(e.graph.InboundText(maria, "Maria Souza", fakegraph.NewWAMID(), "quero comprar", time.Now()),
-		[]byte(e.graph.Options().PhoneNumberID), []byte(salesNumber), 1)
+	body := e.toSales(e.graph.InboundText(maria, "Maria Souza", fakegraph.NewWAMID(), "quero comprar", time.Now()))
 	require.Equal(t, http.StatusOK, e.deliver(0, body).Code)
 	var sales *model.Channel
 	for _, ch := range e.conversationChannels() {

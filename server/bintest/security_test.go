@@ -210,16 +210,10 @@ func TestAttendSignatureIsBoundToItsAnnouncement(t *testing.T) {
 }
 
 func TestPeopleAreScopedToTheirChatGroups(t *testing.T) {
-	const salesNumber = "229988776655443"
-	e := newEnv(t, 1, withSetting("ChatGroups", `[{"name":"sales","phone_number_id":"`+salesNumber+`","queue_channel":"sales-queue"}]`))
-	for _, ch := range e.store.ChannelsInTeam(e.team.Id) {
-		if ch.Name == "sales-queue" {
-			e.store.AddToChannel(ch.Id, e.carol.Id) // carol is a sales agent only
-		}
-	}
+	e := newEnv(t, 1, withSalesGroup())
+	e.store.AddToChannel(e.salesQueue().Id, e.carol.Id)      // carol is a sales agent only
 	e.text(maria, "Maria Souza", fakegraph.NewWAMID(), "oi") // support: alice and bob
-	body := bytes.Replace(e.graph.InboundText("5521998765432", "João Vendas", fakegraph.NewWAMID(), "oi", time.Now()),
-		[]byte(e.graph.Options().PhoneNumberID), []byte(salesNumber), 1)
+	body := e.toSales(e.graph.InboundText("5521998765432", "João Vendas", fakegraph.NewWAMID(), "oi", time.Now()))
 	require.Equal(t, http.StatusOK, e.deliver(0, body).Code)
 
 	search := func(userID, q string) (int, string) {

@@ -52,6 +52,30 @@ func withSetting(key string, value any) envOption {
 	return func(s map[string]any) { s[key] = value }
 }
 
+// salesNumber is the WhatsApp number of a second chat group, "sales", whose queue channel is
+// sales-queue (withSalesGroup).
+const salesNumber = "229988776655443"
+
+// withSalesGroup adds the "sales" chat group beside the default one.
+func withSalesGroup() envOption {
+	return withSetting("ChatGroups", `[{"name":"sales","phone_number_id":"`+salesNumber+`","queue_channel":"sales-queue"}]`)
+}
+
+// salesQueue is the sales group's queue channel, which the plugin creates, or nil.
+func (e *env) salesQueue() *model.Channel {
+	for _, ch := range e.store.ChannelsInTeam(e.team.Id) {
+		if ch.Name == "sales-queue" {
+			return ch
+		}
+	}
+	return nil
+}
+
+// toSales makes a webhook body for the default number one for the sales number.
+func (e *env) toSales(body []byte) []byte {
+	return bytes.Replace(body, []byte(e.graph.Options().PhoneNumberID), []byte(salesNumber), 1)
+}
+
 func newEnv(t testing.TB, nodes int, opts ...envOption) *env {
 	t.Helper()
 	graph := fakegraph.New(t, fakegraph.Options{})

@@ -1,7 +1,6 @@
 package bintest
 
 import (
-	"bytes"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -14,38 +13,11 @@ import (
 	"github.com/whatsapp-helpdesk/mattermost-plugin-whatsapp-helpdesk/server/internal/fakegraph"
 )
 
-// ticketsAs answers GET tickets?query as userID: the ids in order and the total.
-func (e *env) ticketsAs(userID, query string) ([]string, int) {
-	e.t.Helper()
-	code, body := e.api(0, userID, http.MethodGet, "/tickets?"+query, nil)
-	require.Equal(e.t, http.StatusOK, code, string(body))
-	var out struct {
-		Items []struct {
-			ID string `json:"id"`
-		} `json:"items"`
-		Total int `json:"total"`
-	}
-	require.NoError(e.t, json.Unmarshal(body, &out))
-	ids := []string{}
-	for _, it := range out.Items {
-		ids = append(ids, it.ID)
-	}
-	return ids, out.Total
-}
-
 // closedBy attends and closes a conversation as userID and answers its ticket.
 func (e *env) closedBy(userID, convID string) string {
 	e.t.Helper()
 	require.Equal(e.t, http.StatusOK, e.attend(0, userID, convID))
-	code, body := e.api(0, userID, http.MethodPost, "/conversations/"+convID+"/close", nil)
-	require.Equal(e.t, http.StatusOK, code, string(body))
-	var out struct {
-		Ticket struct {
-			ID string `json:"id"`
-		} `json:"ticket"`
-	}
-	require.NoError(e.t, json.Unmarshal(body, &out))
-	return out.Ticket.ID
+	return e.closeTicket(userID, convID)
 }
 
 // The panel's ticket lists through the real plugin: each agent sees their chat groups' tickets,
@@ -53,18 +25,12 @@ func (e *env) closedBy(userID, convID string) string {
 // answers the same before and after its migration, which lists the earlier tickets under the
 // ones made since.
 func TestTicketListsAreScopedPagedAndBuiltForEarlierTickets(t *testing.T) {
-	const salesNumber = "229988776655443"
-	e := newEnv(t, 1, withSetting("ChatGroups", `[{"name":"sales","phone_number_id":"`+salesNumber+`","queue_channel":"sales-queue"}]`))
-	for _, ch := range e.store.ChannelsInTeam(e.team.Id) {
-		if ch.Name == "sales-queue" {
-			e.store.AddToChannel(ch.Id, e.carol.Id) // carol is a sales agent only
-		}
-	}
+	e := newEnv(t, 1, withSalesGroup())
+	e.store.AddToChannel(e.salesQueue().Id, e.carol.Id) // carol is a sales agent only
 	convA, _ := e.conversation(maria, "Maria Souza")
 	ticketA := e.closedBy(e.alice.Id, convA)
 	time.Sleep(5 * time.Millisecond)
-	body := bytes.Replace(e.graph.InboundText("5521998765432", "João Vendas", fakegraph.NewWAMID(), "oi", time.Now()),
-		[]byte(e.graph.Options().PhoneNumberID), []byte(salesNumber), 1)
+	body := e.toSales(e.graph.InboundText("5521998765432", "João Vendas", fakegraph.NewWAMID(), "oi", time.Now()))
 	require.Equal(t, http.StatusOK, e.deliver(0, body).Code)
 	var convB string
 	e.eventually(func() bool {
